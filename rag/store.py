@@ -1,0 +1,217 @@
+"""The Chroma store: one collection of chunk vectors, one of article records, and a generation stamp.
+
+Chroma is the single source of truth for what is indexed: the write path diffs against it, the BM25 side is
+rebuilt from it, and replicas pointed at one Chroma server see the same data. Metadata stays flat and plain
+(no llama-index node JSON), which llama-index's ``ChromaVectorStore`` reads back as ``TextNode`` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.errors import IndexMissing, StoreError
+from rag.settings import Settings
+from rag.types import Article, stable_hash
+
+PAGE = 5000
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Store:
+    """Handle on the Chroma collections under ``settings.home`` (or on ``settings.chroma_url``)."""
+
+    def __init__(self, settings: Settings, *, create: bool = False) -> None:
+        import chromadb
+
+        self.settings = settings
+        chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            where = settings.chroma_url
+            try:
+                self.client = chromadb.HttpClient(
+                    host=url.hostname or "localhost",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+            except Exception as exc:  # chromadb raises plain exceptions for connection problems
+                raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from exc
+        else:
+            path = settings.home / "chroma"
+            where = str(path)
+            if not create and not path.exists():
+                raise IndexMissing(f"no index under {settings.home.resolve()}: run `rag index` first")
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            except Exception as exc:
+                raise StoreError(
+                    f"the store at {path.resolve()} cannot be opened ({exc}); "
+                    f"move it aside or delete it and run `rag index` again"
+                ) from exc
+        self.where = where
+        try:
+            self.chunks = self._collection(f"{settings.collection}-chunks", create)
+            self.articles = self._collection(f"{settings.collection}-articles", create)
+        except IndexMissing:
+            raise
+        except Exception as exc:
+            raise StoreError(f"the store at {where} is damaged or unreadable ({exc}); rebuild it") from exc
+        self._check_model()
+
+    def _collection(self, name: str, create: bool):
+        if create:
+            return self.client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                raise IndexMissing(f"no index in {self.where}: run `rag index` first") from exc
+            raise
+
+    def _check_model(self) -> None:
+        stored = (self.chunks.metadata or {}).get("embed_model")
+        if stored and stored != self.model_name:
+            raise StoreError(
+                f"the index in {self.where} was built with embedding model '{stored}', "
+                f"not '{self.model_name}': use another RAG_HOME or re-index from scratch"
+            )
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.embed_model.rstrip("/").rsplit("/", 1)[-1]
+
+    # -- generation: bumped after every write, so readers know when to rebuild derived state (BM25)
+    def generation(self) -> int:
+        meta = self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {}
+        return int(meta.get("generation", 0))
+
+    def bump_generation(self) -> None:
+        self.chunks.modify(metadata={"generation": self.generation() + 1, "embed_model": self.model_name})
+
+    # -- chunks
+    def chunk_metadata(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for page in self._pages(self.chunks, where, include=["metadatas"]):
+            out.update(zip(page["ids"], page["metadatas"], strict=True))
+        return out
+
+    def embeddings_by_text_hash(self, hashes: Iterable[str]) -> dict[str, list[float]]:
+        """Stored embeddings for chunk texts already embedded anywhere in the store (keyed by text hash)."""
+        out: dict[str, list[float]] = {}
+        for batch in _batches(sorted(set(hashes)), 500):
+            got = self.chunks.get(where={"text_hash": {"$in": batch}}, include=["embeddings", "metadatas"])
+            for meta, emb in zip(got["metadatas"], got["embeddings"], strict=True):
+                out.setdefault(meta["text_hash"], list(map(float, emb)))
+        return out
+
+    def upsert_chunks(self, ids: list[str], embeddings: list, documents: list[str], metadatas: list[dict]) -> None:
+        size = self.client.get_max_batch_size()
+        for lo in range(0, len(ids), size):
+            hi = lo + size
+            self.chunks.upsert(
+                ids=ids[lo:hi], embeddings=embeddings[lo:hi], documents=documents[lo:hi], metadatas=metadatas[lo:hi]
+            )
+
+    def update_chunk_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
+        size = self.client.get_max_batch_size()
+        for lo in range(0, len(ids), size):
+            self.chunks.update(ids=ids[lo : lo + size], metadatas=metadatas[lo : lo + size])
+
+    def delete_chunks(self, ids: Iterable[str]) -> None:
+        for batch in _batches(list(ids), self.client.get_max_batch_size()):
+            self.chunks.delete(ids=batch)
+
+    def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for page in self._pages(self.chunks, None, include=["documents", "metadatas"]):
+            yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+
+    # -- articles
+    def upsert_articles(self, articles: list[Article], origin: str) -> None:
+        for batch in _batches(articles, 1000):
+            self.articles.upsert(
+                ids=[a.id for a in batch],
+                embeddings=[[1.0]] * len(batch),
+                documents=[a.text for a in batch],
+                metadatas=[{**article_metadata(a), "origin": origin, "article_hash": a.content_hash,
+                            "text_hash": stable_hash(a.text)} for a in batch],
+            )
+
+    def delete_articles(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for batch in _batches(ids, 500):
+            self.articles.delete(ids=batch)
+            self.chunks.delete(where={"article_id": {"$in": batch}})
+
+    def article_metadata(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for page in self._pages(self.articles, where, include=["metadatas"]):
+            out.update(zip(page["ids"], page["metadatas"], strict=True))
+        return out
+
+    def get_article(self, article_id: str) -> Article | None:
+        got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return article_from_store(article_id, got["documents"][0], got["metadatas"][0])
+
+    def list_articles(self, offset: int, limit: int) -> list[Article]:
+        got = self.articles.get(include=["metadatas"], offset=offset, limit=limit)
+        return [article_from_store(i, "", m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+
+    def counts(self) -> tuple[int, int]:
+        return self.articles.count(), self.chunks.count()
+
+    @staticmethod
+    def _pages(collection, where, include) -> Iterator[dict]:
+        offset = 0
+        while True:
+            page = collection.get(where=where, include=include, offset=offset, limit=PAGE)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def vector_store(self):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+
+def article_metadata(article: Article) -> dict[str, Any]:
+    """Flat metadata Chroma accepts (no None); ``published_day`` (YYYYMMDD int) serves range filters."""
+    meta: dict[str, Any] = {"article_id": article.id, "title": article.title or ""}
+    if article.url:
+        meta["url"] = article.url
+    if article.source:
+        meta["source"] = article.source
+    if article.published:
+        meta["published"] = article.published.isoformat()
+        meta["published_day"] = day_number(article.published)
+    return meta
+
+
+def day_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def article_from_store(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    published = meta.get("published")
+    return Article(
+        id=article_id,
+        text=text or "",
+        title=meta.get("title") or None,
+        url=meta.get("url"),
+        source=meta.get("source"),
+        published=date.fromisoformat(published) if published else None,
+    )

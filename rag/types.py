@@ -1,0 +1,97 @@
+"""The data every layer shares. Plain dataclasses inside; pydantic models where the answer leaves the process."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+def stable_hash(*parts: object, length: int = 16) -> str:
+    """Deterministic short hex digest, so ids are identical across runs and machines."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: date | None = None
+    path: str | None = None  # where it was read from, for messages
+
+    @property
+    def content_hash(self) -> str:
+        return stable_hash(self.title, self.text, self.url, self.source, self.published)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.id
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article; ``article.text[start:end] == text`` always holds."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        return stable_hash(self.article_id, self.start, self.text)
+
+    @property
+    def text_hash(self) -> str:
+        return stable_hash(self.text)
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its article metadata and the scores stages gave it."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    score: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class Citation(BaseModel):
+    n: int = Field(description="Marker number used in the answer text, [n].")
+    article_id: str
+    title: str | None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    chunk_id: str
+    passage: str = Field(description="The retrieved passage text.")
+    quote: str = Field(description="The supporting sentence inside the passage.")
+    start: int = Field(description="Offset of quote in the article text: text[start:end] == quote.")
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str = Field(description="Supporting text with [n] citation markers, or the abstention message.")
+    short_answer: str | None = Field(None, description="The span answering the question, when it is confident.")
+    abstained: bool = Field(description="True when the articles do not support an answer.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(
+        default_factory=list, description="When abstaining: the closest passages, not offered as evidence."
+    )
+    timings_ms: dict[str, float] = Field(default_factory=dict)

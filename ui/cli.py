@@ -1,0 +1,82 @@
+"""The ``rag`` command line: ``rag index``, ``rag ask``, ``rag serve``, ``rag eval``.
+
+User-facing errors (``rag.errors``) become a one-line message and exit code 2; ``--json`` output goes to
+stdout and everything else (progress, logs) to stderr, so the JSON can be piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import rag  # noqa: F401  (sets the offline environment before any model library loads)
+from rag.errors import RagError
+
+EXIT_USAGE = 2
+
+
+def _settings():
+    from pydantic import ValidationError
+
+    from rag.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise RagError(f"bad setting RAG_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.build import index_paths
+
+    settings = _settings()
+    paths = [Path(p) for p in args.paths] or [Path("seeds")]
+    report = index_paths(paths, settings, progress=not args.json, first_line_title=args.first_line_title)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return 0
+    print(
+        f"indexed {report.articles} articles into {settings.home}: {report.chunks} chunks "
+        f"({report.embedded} embedded, {report.unchanged} unchanged, {report.deleted} deleted)"
+    )
+    for skip in report.skipped:
+        print(f"skipped {skip['path']}: {skip['reason']}", file=sys.stderr)
+    for dup in report.duplicates:
+        print(f"duplicate {dup['path']}: same text as {dup['duplicate_of']}", file=sys.stderr)
+    return 0
+
+
+def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited-answer Q&A over news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index article files and folders (default: seeds/)")
+    p.add_argument("paths", nargs="*", help="files or folders of .txt, .md, .html, .json, .jsonl articles")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON document")
+    p.add_argument("--first-line-title", action="store_true", help="treat a .txt file's first line as its title")
+    p.set_defaults(func=commands["index"])
+    return parser
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser(COMMANDS)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
