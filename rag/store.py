@@ -143,8 +143,15 @@ class Store:
                 ids=[a.id for a in batch],
                 embeddings=[[1.0]] * len(batch),
                 documents=[a.text for a in batch],
-                metadatas=[{**article_metadata(a), "origin": origin, "article_hash": a.content_hash,
-                            "text_hash": stable_hash(a.text)} for a in batch],
+                metadatas=[
+                    {
+                        **article_metadata(a),
+                        "origin": origin,
+                        "article_hash": a.content_hash,
+                        "text_hash": stable_hash(a.text),
+                    }
+                    for a in batch
+                ],
             )
 
     def delete_articles(self, ids: Iterable[str]) -> None:

@@ -50,6 +50,50 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace):
+    from datetime import date
+
+    from rag.retrieve import Filters
+
+    try:
+        return Filters(
+            source=args.source,
+            published_from=date.fromisoformat(args.published_from) if args.published_from else None,
+            published_to=date.fromisoformat(args.published_to) if args.published_to else None,
+        )
+    except ValueError as exc:
+        raise RagError(f"bad date filter: {exc}") from None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(_settings())
+    answer = pipeline.ask(args.question, top_k=args.top_k, filters=_filters(args))
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = []
+    if answer.abstained:
+        lines.append(f"{answer.answer}  (confidence {answer.confidence:.2f})")
+        if answer.related:
+            lines += ["", "Closest passages (not evidence):"]
+            lines += [f'  - {c.title or c.article_id}: "{c.quote}"' for c in answer.related]
+        return "\n".join(lines)
+    if answer.short_answer:
+        lines += [f"Short answer: {answer.short_answer}", ""]
+    lines += [answer.answer, "", f"Sources (confidence {answer.confidence:.2f}):"]
+    for c in answer.citations:
+        lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}, characters {c.start}-{c.end})")
+        lines.append(f'      "{c.quote}"')
+    return "\n".join(lines)
+
+
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited-answer Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,10 +103,19 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
     p.add_argument("--json", action="store_true", help="print the summary as one JSON document")
     p.add_argument("--first-line-title", action="store_true", help="treat a .txt file's first line as its title")
     p.set_defaults(func=commands["index"])
+
+    p = sub.add_parser("ask", help="answer a question from the indexed articles, with cited passages")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--top-k", type=int, default=None, help="passages to consider (1-50)")
+    p.add_argument("--source", help="only articles from this source")
+    p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
+    p.set_defaults(func=commands["ask"])
     return parser
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index, "ask": cmd_ask}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,10 @@ def test_formats_and_metadata(tmp_path):
     assert set(by_id) == {"news/a.txt", "news/b.md", "news/c.html", "d1", "news/sub/d.jsonl#1"}
     a = by_id["news/a.txt"]
     assert (a.title, a.source, str(a.published), a.text) == (
-        "Harbour reopens", "Gazette", "2024-03-05", "The harbour reopened on Monday.",
+        "Harbour reopens",
+        "Gazette",
+        "2024-03-05",
+        "The harbour reopened on Monday.",
     )
     assert by_id["news/b.md"].title == "Storm warning"
     assert by_id["news/c.html"].title == "Page title"

@@ -1,0 +1,72 @@
+"""The extractive answerer: supporting sentences with [n] markers, a short answer span, or an abstention."""
+
+from __future__ import annotations
+
+import math
+
+from rag.question import ENTITY_LABELS, Question
+from rag.rerank import ScoredSentence
+from rag.spans import best_span
+from rag.types import Answer, Citation
+
+ABSTAIN_MESSAGE = "The articles don't say."
+SECOND_SENTENCE_MARGIN = 0.06  # a runner-up this close to the best sentence is cited too
+SPAN_SENTENCES = 3
+TYPE_MISSING_FACTOR = 0.8
+
+
+def citation(n: int, sentence: ScoredSentence) -> Citation:
+    p = sentence.passage
+    return Citation(
+        n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source, published=p.published,
+        chunk_id=p.chunk_id, passage=p.text, quote=sentence.text, start=sentence.start, end=sentence.end,
+        score=round(sentence.score, 4),
+    )  # fmt: skip
+
+
+def confidence(evidence: float, threshold: float) -> float:
+    return round(1.0 / (1.0 + math.exp(-10.0 * (evidence - threshold))), 4)
+
+
+def compose(question: Question, sentences: list[ScoredSentence], threshold: float, related: int = 3) -> Answer:
+    """``sentences`` are scored best first; the best one's score is the evidence the answer rests on.
+
+    A question that asks for a kind of thing (a person, a date, a number) and finds none in the best
+    sentences has weaker evidence: the passages are on topic but do not hold the answer.
+    """
+    span = best_span(question, [(s.text, s.start, s.score) for s in sentences[:SPAN_SENTENCES]]) if sentences else None
+    evidence = sentences[0].score if sentences else 0.0
+    if question.kind in ENTITY_LABELS and span is None:
+        evidence *= TYPE_MISSING_FACTOR
+    if evidence < threshold:
+        return Answer(
+            question=question.text, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
+            confidence=round(1.0 - confidence(evidence, threshold), 4),
+            related=[citation(n, s) for n, s in enumerate(_one_per_passage(sentences)[:related], start=1)],
+        )  # fmt: skip
+    top = sentences[0]
+    support = [top]
+    for runner_up in sentences[1:3]:
+        if runner_up.score >= max(threshold, top.score - SECOND_SENTENCE_MARGIN):
+            support.append(runner_up)
+    support.sort(key=lambda s: (s.passage.article_id, s.start) if s.passage.article_id == top.passage.article_id
+                 else ("~", 0))  # fmt: skip
+    citations = [citation(n, s) for n, s in enumerate(support, start=1)]
+    answer_text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(
+        question=question.text,
+        answer=answer_text,
+        short_answer=span.text if span else None,
+        abstained=False,
+        confidence=confidence(evidence, threshold),
+        citations=citations,
+    )
+
+
+def _one_per_passage(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    seen, out = set(), []
+    for s in sentences:
+        if s.passage.chunk_id not in seen:
+            seen.add(s.passage.chunk_id)
+            out.append(s)
+    return out

@@ -1,0 +1,169 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank with llama-index's QueryFusionRetriever.
+
+The BM25 index is derived state: rebuilt from Chroma whenever the store's generation stamp moves (after any
+``rag index``, from this process or another replica), so it never drifts from the vectors.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rag.store import Store, day_number
+from rag.types import Passage
+
+log = logging.getLogger(__name__)
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Filters:
+    source: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.source or self.published_from or self.published_to)
+
+    def matches(self, meta: dict[str, Any]) -> bool:
+        if self.source and meta.get("source") != self.source:
+            return False
+        day = meta.get("published_day")
+        if self.published_from and (day is None or day < day_number(self.published_from)):
+            return False
+        return not (self.published_to and (day is None or day > day_number(self.published_to)))
+
+    def to_llama(self):
+        from llama_index.core.vector_stores import (
+            FilterCondition,
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+        )
+
+        parts = []
+        if self.source:
+            parts.append(MetadataFilter(key="source", value=self.source, operator=FilterOperator.EQ))
+        if self.published_from:
+            parts.append(MetadataFilter(key="published_day", value=day_number(self.published_from),
+                                        operator=FilterOperator.GTE))  # fmt: skip
+        if self.published_to:
+            parts.append(MetadataFilter(key="published_day", value=day_number(self.published_to),
+                                        operator=FilterOperator.LTE))  # fmt: skip
+        return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
+
+
+# Metadata that BM25 must not read as words.
+_NOT_TEXT = ["article_id", "url", "source", "published", "published_day", "start", "end", "position",
+             "text_hash", "article_hash"]  # fmt: skip
+
+
+class HybridRetriever:
+    def __init__(self, store: Store, embedder, candidates: int = 20) -> None:
+        from llama_index.core import VectorStoreIndex
+
+        self.store = store
+        self.candidates = candidates
+        self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder)
+        self._bm25 = None
+        self._bm25_generation = -1
+        self._metas: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    # -- the BM25 side, kept consistent with the store
+    def _bm25_base(self):
+        generation = self.store.generation()
+        if self._bm25 is None or generation != self._bm25_generation:
+            with self._lock:
+                if self._bm25 is None or generation != self._bm25_generation:
+                    self._bm25, self._metas = self._build_bm25()
+                    self._bm25_generation = generation
+        return self._bm25
+
+    def _build_bm25(self):
+        from llama_index.core.schema import TextNode
+
+        nodes = [
+            TextNode(id_=cid, text=text, metadata=meta, excluded_embed_metadata_keys=_NOT_TEXT)
+            for cid, text, meta in self.store.all_chunks()
+        ]
+        if not nodes:
+            return None, []
+        log.info("BM25 rebuilt over %d chunks", len(nodes))
+        retriever = _matching_bm25_class().from_defaults(nodes=nodes, similarity_top_k=self.candidates)
+        return retriever, [n.metadata for n in nodes]
+
+    def _bm25_retriever(self, filters: Filters, k: int):
+        base = self._bm25_base()
+        if base is None:
+            return None
+        retriever = copy.copy(base)
+        retriever.similarity_top_k = min(k, len(self._metas))
+        if filters:
+            mask = [int(filters.matches(m)) for m in self._metas]
+            if not any(mask):
+                return None
+            retriever.corpus_weight_mask = mask
+        return retriever
+
+    def _dense_retriever(self, filters: Filters, k: int):
+        return self.index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
+
+    # -- retrieval
+    def retrieve(self, question: str, *, filters: Filters = Filters(), mode: str = "hybrid",
+                 k: int | None = None) -> list[Passage]:  # fmt: skip
+        from llama_index.core.llms import MockLLM
+        from llama_index.core.retrievers import QueryFusionRetriever
+        from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        k = k or self.candidates
+        dense = self._dense_retriever(filters, k) if mode in ("hybrid", "dense") else None
+        bm25 = self._bm25_retriever(filters, k) if mode in ("hybrid", "bm25") else None
+        retrievers = [r for r in (dense, bm25) if r is not None]
+        if not retrievers:
+            return []
+        if len(retrievers) == 1:
+            results = retrievers[0].retrieve(question)
+        else:
+            fusion = QueryFusionRetriever(
+                retrievers, llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK, num_queries=1,
+                similarity_top_k=k, use_async=False,
+            )  # fmt: skip
+            results = fusion.retrieve(question)
+        return [to_passage(r) for r in results[:k]]
+
+
+def _matching_bm25_class():
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    class MatchingBM25(BM25Retriever):
+        """BM25 that returns only chunks sharing a term with the query (bm25s pads top-k with zero scores,
+        including chunks a filter masked out)."""
+
+        def _retrieve(self, query_bundle):
+            return [r for r in super()._retrieve(query_bundle) if r.score and r.score > 0]
+
+    return MatchingBM25
+
+
+def to_passage(result) -> Passage:
+    meta = result.node.metadata
+    return Passage(
+        chunk_id=result.node.node_id,
+        article_id=meta["article_id"],
+        text=result.node.get_content(),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=meta.get("title") or None,
+        url=meta.get("url"),
+        source=meta.get("source"),
+        published=meta.get("published"),
+        score=float(result.score or 0.0),
+    )
