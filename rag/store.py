@@ -89,7 +89,7 @@ class Store:
 
     @property
     def model_name(self) -> str:
-        return self.settings.embed_model.rstrip("/").rsplit("/", 1)[-1]
+        return self.settings.embed_model_name
 
     # -- generation: bumped after every write, so readers know when to rebuild derived state (BM25)
     def generation(self) -> int:

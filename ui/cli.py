@@ -94,6 +94,19 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ui.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"serving on http://{host}:{port}  (UI at /, API docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited-answer Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,10 +125,15 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
     p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
     p.set_defaults(func=commands["ask"])
+
+    p = sub.add_parser("serve", help="serve the UI and the HTTP API (default http://127.0.0.1:7860)")
+    p.add_argument("--host", help="address to bind (default RAG_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default RAG_PORT, 7860)")
+    p.set_defaults(func=commands["serve"])
     return parser
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index, "ask": cmd_ask}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

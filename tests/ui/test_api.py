@@ -1,0 +1,140 @@
+"""The HTTP contract with a real index: TestClient for every route and error, one real uvicorn server."""
+
+import json
+import socket
+import threading
+import time
+import urllib.request
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index.build import index_paths
+from rag.settings import Settings
+from tests.conftest import SEEDS, write_articles
+from ui.app import create_app
+
+pytestmark = pytest.mark.slow
+
+REFERENCE = "Who proposed delaying NATO membership?"
+
+
+@pytest.fixture(scope="module")
+def indexed_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("api-home")
+    extra = write_articles(
+        tmp_path_factory.mktemp("extra"),
+        {"evil.html": "<html><body><p>Harbour news.</p><script>alert('x')</script></body></html>"},
+    )
+    index_paths([SEEDS, extra], Settings(home=home))
+    return home
+
+
+@pytest.fixture(scope="module")
+def client(indexed_home):
+    with TestClient(create_app(Settings(home=indexed_home))) as test_client:
+        yield test_client
+
+
+def test_query_answers_reference_question(client, indexed_home):
+    response = client.post("/query", json={"question": REFERENCE, "top_k": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["short_answer"] == "Keith Kellogg" and body["abstained"] is False
+    citation = body["citations"][0]
+    article = client.get(f"/articles/{citation['article_id']}").json()
+    assert article["text"][citation["start"] : citation["end"]] == citation["quote"]
+    assert "Keith Kellogg, has proposed putting off NATO membership" in citation["quote"]
+    assert set(body["timings_ms"]) >= {"retrieve", "rerank", "answer", "total"}
+
+
+def test_query_abstains_on_unrelated_question(client):
+    body = client.post("/query", json={"question": "What is the capital of Australia?"}).json()
+    assert body["abstained"] is True and body["citations"] == [] and body["short_answer"] is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "reason"),
+    [
+        ({"question": "   "}, 422, "empty"),
+        ({"question": ""}, 422, "at least 1 character"),
+        ({"question": "x" * 1001}, 422, "at most 1000"),
+        ({"question": 42}, 422, "valid string"),
+        ({"question": "Who?", "top_k": 0}, 422, "greater than or equal to 1"),
+        ({"question": "Who?", "top_k": 10_000}, 422, "less than or equal to 50"),
+        ({"question": "Who?", "unknown": 1}, 422, "Extra inputs"),
+        ({"question": "Who?", "filters": {"published_from": "not-a-date"}}, 422, "date"),
+        ({"question": "Who?", "filters": {"published_from": "2024-02-01", "published_to": "2024-01-01"}}, 422,
+         "after"),
+        ({"question": "Who?", "mode": "generative"}, 501, "generative"),
+        ({}, 422, "Field required"),
+    ],
+)  # fmt: skip
+def test_query_errors_give_reason_and_server_keeps_serving(client, payload, status, reason):
+    response = client.post("/query", json=payload)
+    assert response.status_code == status
+    assert reason in json.dumps(response.json())
+    assert client.post("/query", json={"question": REFERENCE}).status_code == 200
+
+
+def test_malformed_json_and_oversized_body(client):
+    response = client.post("/query", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    big = json.dumps({"question": "x" * 200_000})
+    assert client.post("/query", content=big, headers={"content-type": "application/json"}).status_code == 413
+    assert client.get("/health").json()["status"] == "ready"
+
+
+def test_health_articles_and_openapi(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ready" and health["articles"] == 2 and health["chunks"] >= 2
+    assert health["embedding_model"] == "all-MiniLM-L6-v2"
+    page = client.get("/articles", params={"limit": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert client.get("/articles/nope").status_code == 404
+    assert "no article" in client.get("/articles/nope").json()["detail"]
+    spec = client.get("/openapi.json").json()
+    assert {"/query", "/health", "/articles", "/articles/{article_id}"} <= set(spec["paths"])
+    assert "QueryRequest" in spec["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_no_index_is_503_with_fix(tmp_path):
+    with TestClient(create_app(Settings(home=tmp_path / "empty-home"))) as client:
+        response = client.post("/query", json={"question": REFERENCE})
+        assert response.status_code == 503 and "rag index" in response.json()["detail"]
+        assert "no index" in client.get("/health").json()["status"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.integration
+def test_real_uvicorn_server_on_loopback(indexed_home):
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(Settings(home=indexed_home)), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 60
+        while not server.started and time.time() < deadline:
+            time.sleep(0.2)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/query",
+            data=json.dumps({"question": REFERENCE}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.load(response)["short_answer"] == "Keith Kellogg"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert response.status == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

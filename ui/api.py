@@ -1,0 +1,140 @@
+"""The HTTP API: ``POST /query``, ``GET /health``, ``GET /articles``, ``GET /articles/{id}``.
+
+Route handlers are thin: validate with pydantic, call the service, translate ``rag.errors`` into status codes
+with the reason in ``detail``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rag.errors import ArticleNotFound, BadQuestion, IndexMissing, RagError, StoreError
+from rag.retrieve import Filters
+from rag.types import Answer
+from ui.service import Service
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class QueryFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, max_length=200)
+    published_from: date | None = None
+    published_to: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> QueryFilters:
+        if self.published_from and self.published_to and self.published_from > self.published_to:
+            raise ValueError("published_from is after published_to")
+        return self
+
+
+class QueryRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "Who proposed delaying NATO membership?", "top_k": 5}]},
+    )
+    question: str = Field(min_length=1, max_length=1000, description="The question, in English.")
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to consider and return.")
+    mode: Literal["extractive", "generative"] = "extractive"
+    filters: QueryFilters | None = None
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str | None
+    url: str | None = None
+    source: str | None = None
+    published: date | None = None
+
+
+class ArticleFull(ArticleSummary):
+    text: str
+
+
+class ArticlePage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[ArticleSummary]
+
+
+class Health(BaseModel):
+    status: str
+    articles: int
+    chunks: int
+    embedding_model: str
+    reranker: str
+    version: str
+
+
+ERROR_STATUS = {BadQuestion: 422, ArticleNotFound: 404, IndexMissing: 503, StoreError: 503}
+
+
+def error_status(exc: RagError) -> int:
+    return next((code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), 400)
+
+
+def build_router(service: Service) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
+    def query(request: QueryRequest) -> Answer:
+        """Answer a question from the indexed articles, with cited passages and character offsets."""
+        if request.mode == "generative":
+            raise HTTPException(501, "generative mode is not available in this build; use mode=extractive")
+        filters = Filters(**request.filters.model_dump()) if request.filters else None
+        return service.run(request.question, top_k=request.top_k, filters=filters).answer
+
+    @router.get("/health", response_model=Health)
+    def health() -> dict:
+        """Whether the service can answer, what is indexed, and which models it uses."""
+        return service.health()
+
+    @router.get("/articles", response_model=ArticlePage)
+    def list_articles(offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=200)) -> dict:
+        """Indexed articles with their metadata, a page at a time."""
+        store = service.pipeline().store
+        total = store.counts()[0]
+        items = [_summary(a) for a in store.list_articles(offset, limit)]
+        return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+    @router.get("/articles/{article_id:path}", response_model=ArticleFull, responses={404: {}})
+    def get_article(article_id: str) -> dict:
+        """One article's full text (the text citation offsets point into) and metadata."""
+        article = service.pipeline().store.get_article(article_id)
+        if article is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        return {**_summary(article), "text": article.text}
+
+    return router
+
+
+def _summary(article) -> dict:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published": article.published,
+    }
+
+
+def install(app: FastAPI, service: Service) -> None:
+    app.include_router(build_router(service))
+
+    @app.exception_handler(RagError)
+    async def rag_error(_: Request, exc: RagError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+        return await call_next(request)

@@ -1,0 +1,36 @@
+"""One process, one app: the FastAPI API with the Gradio UI mounted at ``/``."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import gradio as gr
+from fastapi import FastAPI
+
+from rag import __version__
+from rag.settings import Settings
+from ui import api
+from ui.render import CSS
+from ui.service import Service
+from ui.web import build_ui, theme
+
+
+def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
+    service = Service(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if warm:
+            service.start()
+        yield
+
+    app = FastAPI(
+        title="rag-news",
+        version=__version__,
+        description="Cited-answer Q&A over news articles. Every answer cites the passages and character spans "
+        "it rests on, or says the articles don't answer the question.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    api.install(app, service)
+    return gr.mount_gradio_app(app, build_ui(service), path="/", theme=theme(), css=CSS, footer_links=["api"])

@@ -1,0 +1,65 @@
+"""HTML for answers and citations. Every piece of article text goes through ``html.escape``: an article that
+contains markup or script is shown as text, never executed."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from rag.types import Answer, Citation
+
+CSS = """
+.rag-short { font-size: 1.6em; font-weight: 700; margin: .2em 0 .4em; }
+.rag-abstain { font-size: 1.3em; font-weight: 600; color: #92400e; }
+.rag-full { font-size: 1.05em; line-height: 1.5; }
+.rag-marker { font-weight: 700; text-decoration: none; color: #1d4ed8; }
+.rag-card { border: 1px solid #d1d5db; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
+.rag-card-title { font-weight: 600; }
+.rag-meta, .rag-timings { color: #6b7280; font-size: .85em; }
+.rag-passage, .rag-article { white-space: pre-wrap; line-height: 1.45; }
+.rag-card mark { background: #fde68a; padding: 0 .1em; }
+.rag-article { max-height: 28em; overflow-y: auto; border-top: 1px dashed #d1d5db; margin-top: .4em; }
+"""
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """``text`` escaped, with ``text[start:end]`` wrapped in <mark>."""
+    start, end = max(0, start), min(len(text), end)
+    return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+
+
+def card(c: Citation, article_text: str | None, label: str) -> str:
+    meta = " · ".join(escape(x) for x in (c.source, c.published, c.article_id, f"characters {c.start}–{c.end}") if x)
+    passage_start = c.passage.find(c.quote)
+    passage = (
+        highlighted(c.passage, passage_start, passage_start + len(c.quote)) if passage_start >= 0 else escape(c.passage)
+    )
+    full = ""
+    if article_text is not None:
+        full = (
+            f"<details><summary>Open the full article</summary>"
+            f'<div class="rag-article">{highlighted(article_text, c.start, c.end)}</div></details>'
+        )
+    link = f' · <a href="{escape(c.url, quote=True)}" rel="noopener noreferrer">link</a>' if c.url else ""
+    return (
+        f'<div class="rag-card" id="cite-{c.n}"><div class="rag-card-title">{label} {escape(c.title or c.article_id)}'
+        f'</div><div class="rag-meta">{meta}{link}</div><div class="rag-passage">{passage}</div>{full}</div>'
+    )
+
+
+def answer_html(answer: Answer, article_texts: dict[str, str]) -> str:
+    parts = ['<div class="rag-answer">']
+    if answer.abstained:
+        parts.append('<div class="rag-abstain">The articles don\'t say.</div>')
+        if answer.related:
+            parts.append("<p>Related passages (they do not answer the question):</p>")
+            parts += [card(c, article_texts.get(c.article_id), "Related:") for c in answer.related]
+    else:
+        if answer.short_answer:
+            parts.append(f'<div class="rag-short">{escape(answer.short_answer)}</div>')
+        body = re.sub(r"\[(\d+)\]", r'<a class="rag-marker" href="#cite-\1">[\1]</a>', escape(answer.answer))
+        parts.append(f'<p class="rag-full">{body}</p>')
+        parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]") for c in answer.citations]
+    timings = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+    parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f} · {timings}</div></div>')
+    return "".join(parts)

@@ -1,0 +1,72 @@
+"""The Gradio UI: ask, read the short answer, check every claim against its highlighted source passage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.retrieve import Filters
+from ui.render import answer_html
+from ui.service import Service
+
+EXAMPLES = [
+    "Who proposed delaying NATO membership?",
+    "Which retired general wants Ukraine's alliance membership put off?",
+    "What did Zelensky call for?",
+    "How many allies are in NATO?",
+    "What is the capital of Australia?",
+]
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: the default theme would fetch web fonts from the internet."""
+    return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def _date(value: str, name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise gr.Error(f"{name} must be a date like 2024-03-31, got {value!r}") from None
+
+
+def build_ui(service: Service) -> gr.Blocks:
+    def ask(question: str, top_k: float, source: str, published_from: str, published_to: str) -> str:
+        filters = Filters(
+            source=(source or "").strip() or None,
+            published_from=_date(published_from, "Published from"),
+            published_to=_date(published_to, "Published to"),
+        )
+        try:
+            answer = service.run(question, top_k=int(top_k), filters=filters).answer
+            store = service.pipeline().store
+            ids = {c.article_id for c in [*answer.citations, *answer.related]}
+            texts = {i: a.text for i in ids if (a := store.get_article(i)) is not None}
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer_html(answer, texts)
+
+    with gr.Blocks(title="Ask the articles", analytics_enabled=False) as blocks:
+        gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, each claim with its source.")
+        with gr.Row():
+            question = gr.Textbox(
+                label="Question", placeholder="Who proposed delaying NATO membership?", scale=5, elem_id="question"
+            )
+            button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        with gr.Accordion("Settings", open=False):
+            top_k = gr.Slider(1, 20, value=service.settings.top_k, step=1, label="Passages to consider")
+            source = gr.Textbox(label="Source (exact name)", placeholder="any")
+            with gr.Row():
+                published_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
+                published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
+        output = gr.HTML(elem_id="answer")
+        gr.Examples(EXAMPLES, inputs=question, label="Examples")
+        inputs = [question, top_k, source, published_from, published_to]
+        button.click(ask, inputs, output)
+        question.submit(ask, inputs, output)
+    return blocks
