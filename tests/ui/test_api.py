@@ -1,9 +1,6 @@
 """The HTTP contract with a real index: TestClient for every route and error, one real uvicorn server."""
 
 import json
-import socket
-import threading
-import time
 import urllib.request
 
 import pytest
@@ -12,6 +9,7 @@ from fastapi.testclient import TestClient
 from index.build import index_paths
 from rag.settings import Settings
 from tests.conftest import SEEDS, write_articles
+from tests.ui.server import running_server
 from ui.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -106,35 +104,15 @@ def test_no_index_is_503_with_fix(tmp_path):
         assert "no index" in client.get("/health").json()["status"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_real_uvicorn_server_on_loopback(indexed_home):
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(Settings(home=indexed_home)), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.time() + 60
-        while not server.started and time.time() < deadline:
-            time.sleep(0.2)
+    with running_server(Settings(home=indexed_home)) as base:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/query",
+            f"{base}/query",
             data=json.dumps({"question": REFERENCE}).encode(),
             headers={"content-type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert json.load(response)["short_answer"] == "Keith Kellogg"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+        with urllib.request.urlopen(f"{base}/", timeout=30) as response:
             assert response.status == 200
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

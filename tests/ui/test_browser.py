@@ -1,0 +1,89 @@
+"""The UI in a real headless Chromium: ask the reference question, see the answer and the highlighted quote;
+article markup renders as text; nothing loads from outside the machine."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from index.build import index_paths
+from rag.settings import Settings
+from tests.conftest import SEEDS, write_json_article
+from tests.ui.server import running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+CHROMIUM = os.environ.get("RAG_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic",
+]  # fmt: skip
+EVIL_TEXT = (
+    "The ferry captain Ines Moreau retired in May. <script>window.__pwned = 1</script> "
+    '<img src="x" onerror="window.__pwned = 2"> She had sailed for thirty years.'
+)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    home = tmp_path_factory.mktemp("ui-home")
+    extra = tmp_path_factory.mktemp("extra")
+    write_json_article(extra / "ferry.json", id="ferry", title="<b>Ferry</b> captain retires", text=EVIL_TEXT)
+    index_paths([SEEDS, extra], Settings(home=home))
+    with running_server(Settings(home=home)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(base_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1100})
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request.url))
+        yield page
+        browser.close()
+
+
+def ask(page, base_url, question):
+    page.goto(base_url + "/", wait_until="networkidle")
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector("#answer .rag-answer", timeout=60_000)
+
+
+def test_reference_question_in_the_browser(page, base_url, tmp_path):
+    ask(page, base_url, "Who proposed delaying NATO membership?")
+    assert page.locator("#answer .rag-short").inner_text() == "Keith Kellogg"
+    marked = page.locator("#answer .rag-card .rag-passage mark").first.inner_text()
+    assert "Keith Kellogg, has proposed putting off NATO membership" in marked
+    assert page.locator('#answer a.rag-marker[href="#cite-1"]').count() >= 1
+    page.locator("#answer details summary").first.click()
+    assert "Keith Kellogg" in page.locator("#answer .rag-article mark").first.inner_text()
+    shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-reference-answer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    outside = {urlparse(u).hostname for u in page.requests if urlparse(u).hostname not in ("127.0.0.1", None)}
+    assert outside == set(), f"page loaded resources from outside: {outside}"
+
+
+def test_abstention_is_shown_as_such(page, base_url):
+    ask(page, base_url, "What is the capital of Australia?")
+    assert "The articles don't say" in page.locator("#answer .rag-abstain").inner_text()
+    assert page.locator("#answer .rag-card").count() >= 1  # related passages offered
+
+
+def test_article_markup_renders_as_text_never_runs(page, base_url):
+    ask(page, base_url, "Which ferry captain retired in May?")
+    page.locator("#answer details summary").first.click()
+    assert page.evaluate("window.__pwned") is None
+    text = page.locator("#answer").inner_text()
+    assert "<script>window.__pwned = 1</script>" in text
+    assert "<b>Ferry</b> captain retires" in text
+    assert page.locator("#answer img").count() == 0
