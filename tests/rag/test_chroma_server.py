@@ -1,0 +1,70 @@
+"""Scale-out: RAG_CHROMA_URL points every replica at one real `chroma run` server on a loopback port."""
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from index.build import index_paths
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from tests.conftest import SEEDS, write_articles
+from tests.ui.server import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    assert chroma, "the chroma CLI comes with chromadb"
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("chroma server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_replicas_share_one_chroma_server(chroma_url, tmp_path):
+    replica_a = Settings(home=tmp_path / "a", chroma_url=chroma_url)
+    replica_b = Settings(home=tmp_path / "b", chroma_url=chroma_url)
+    index_paths([SEEDS], replica_a)
+    a, b = Pipeline(replica_a), Pipeline(replica_b)
+    assert b.ask("Who proposed delaying NATO membership?").short_answer == "Keith Kellogg"
+    assert not (tmp_path / "a" / "chroma").exists()  # nothing local: the server holds the state
+
+    # An article indexed through replica A is answerable from B without a restart, BM25 side included.
+    late = write_articles(tmp_path / "late", {"ferry.txt": "The ferry captain, Ines Moreau, retired in May."})
+    index_paths([late], replica_a)
+    answer = b.ask("Which captain retired in May?")
+    assert answer.short_answer == "Ines Moreau"
+    bm25_only = b.retriever.retrieve("ferry captain Moreau", mode="bm25")
+    assert bm25_only and bm25_only[0].article_id == "late/ferry.txt"
+    assert a.store.counts() == b.store.counts()
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    from rag.errors import StoreError
+
+    with pytest.raises(StoreError, match="cannot reach the Chroma server"):
+        Pipeline(Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
