@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Name prefix of the Chroma collections.")
 
     embed_model: str = Field("", description="Local sentence-transformers model folder; empty = packaged MiniLM.")
-    embed_batch_size: int = Field(64, ge=1, le=4096)
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per embedding batch.")
     chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(40, ge=0, description="Chunk overlap in tokens.")
 
@@ -33,10 +33,14 @@ class Settings(BaseSettings):
     candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(0.42, description="Evidence score under which the answerer abstains.")
-    max_question_chars: int = Field(1000, ge=10)
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
     host: str = Field("127.0.0.1", description="Address the server binds.")
-    port: int = Field(7860, ge=1, le=65535)
+    port: int = Field(7860, ge=1, le=65535, description="Port the server listens on.")
+    api_key: str | None = Field(
+        None, description="When set, the API needs 'Authorization: Bearer KEY' and the UI asks for it as password."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = closed.")
 
     @property
     def embed_model_name(self) -> str:

@@ -6,10 +6,12 @@ with the reason in ``detail``.
 
 from __future__ import annotations
 
+import hmac
 from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -125,8 +127,35 @@ def _summary(article) -> dict:
     }
 
 
+API_PATHS = ("/query", "/articles", "/docs", "/redoc", "/openapi.json")
+
+
+def authorized(header: str | None, key: str) -> bool:
+    """Constant-time check of an ``Authorization: Bearer KEY`` header."""
+    scheme, _, token = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), key.encode())
+
+
 def install(app: FastAPI, service: Service) -> None:
     app.include_router(build_router(service))
+    key = service.settings.api_key
+    # Always installed, so that Gradio defers to it: with no configured origins, CORS stays closed.
+    app.add_middleware(
+        CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )  # fmt: skip
+
+    if key:
+
+        @app.middleware("http")
+        async def require_key(request: Request, call_next):
+            path = request.url.path
+            if path.startswith(API_PATHS) and not authorized(request.headers.get("authorization"), key):
+                return JSONResponse(
+                    {"detail": "missing or wrong API key: send 'Authorization: Bearer <RAG_API_KEY>'"},
+                    status_code=401, headers={"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+            return await call_next(request)
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, exc: RagError) -> JSONResponse:

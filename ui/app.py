@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from contextlib import asynccontextmanager
 
 import gradio as gr
@@ -33,4 +34,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     )
     app.state.service = service
     api.install(app, service)
-    return gr.mount_gradio_app(app, build_ui(service), path="/", theme=theme(), css=CSS, footer_links=["api"])
+    key = service.settings.api_key
+    auth = (lambda _user, password: hmac.compare_digest(password.encode(), key.encode())) if key else None
+    return gr.mount_gradio_app(
+        app, build_ui(service), path="/", theme=theme(), css=CSS, footer_links=["api"], auth=auth,
+        auth_message="Enter any user name and the server's API key as password." if key else None,
+    )  # fmt: skip

@@ -116,3 +116,29 @@ def test_real_uvicorn_server_on_loopback(indexed_home):
             assert json.load(response)["short_answer"] == "Keith Kellogg"
         with urllib.request.urlopen(f"{base}/", timeout=30) as response:
             assert response.status == 200
+
+
+def test_api_key_guards_the_api_and_the_ui(indexed_home):
+    settings = Settings(home=indexed_home, api_key="s3cret-key")
+    with TestClient(create_app(settings, warm=False)) as client:
+        assert client.post("/query", json={"question": REFERENCE}).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert client.post("/query", json={"question": REFERENCE}, headers=wrong).status_code == 401
+        assert client.get("/articles", headers=wrong).status_code == 401
+        assert client.get("/openapi.json").status_code == 401
+        good = {"Authorization": "Bearer s3cret-key"}
+        assert client.post("/query", json={"question": REFERENCE}, headers=good).json()["short_answer"]
+        assert client.get("/health").status_code == 200  # liveness stays open, it reveals nothing private
+        config = client.get("/config")  # what the UI loads first: refused until the login form is passed
+        assert config.status_code == 401 and "API key" in config.text
+
+
+def test_cors_closed_by_default_and_opened_by_setting(client, indexed_home):
+    preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    for path in ("/query", "/config"):
+        response = client.options(path, headers=preflight)
+        assert "access-control-allow-origin" not in {k.lower() for k in response.headers}
+    settings = Settings(home=indexed_home, cors_origins=["http://app.example"])
+    with TestClient(create_app(settings, warm=False)) as opened:
+        response = opened.options("/query", headers={**preflight, "Origin": "http://app.example"})
+        assert response.headers["access-control-allow-origin"] == "http://app.example"
