@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from rag.question import ENTITY_LABELS, Question
 from rag.rerank import ScoredSentence
-from rag.spans import best_span
+from rag.spans import Span, best_span
 from rag.types import Answer, Citation
 
 ABSTAIN_MESSAGE = "The articles don't say."
 SECOND_SENTENCE_MARGIN = 0.06  # a runner-up this close to the best sentence is cited too
 SPAN_SENTENCES = 3
-TYPE_MISSING_FACTOR = 0.8
+TYPE_MISSING_FACTOR = 0.9  # chosen with SPAN_WEIGHT and RAG_ABSTAIN_BELOW by evals/tune_abstention.py
+SPAN_WEIGHT = 0.0
 
 
 def citation(n: int, sentence: ScoredSentence) -> Citation:
@@ -28,16 +30,33 @@ def confidence(evidence: float, threshold: float) -> float:
     return round(1.0 / (1.0 + math.exp(-10.0 * (evidence - threshold))), 4)
 
 
-def compose(question: Question, sentences: list[ScoredSentence], threshold: float, related: int = 3) -> Answer:
-    """``sentences`` are scored best first; the best one's score is the evidence the answer rests on.
+@dataclass(frozen=True)
+class Assessment:
+    """What the answer rests on: the best sentence's score, and whether a span of the asked-for type exists."""
 
-    A question that asks for a kind of thing (a person, a date, a number) and finds none in the best
-    sentences has weaker evidence: the passages are on topic but do not hold the answer.
-    """
+    top_score: float
+    type_missing: bool
+    span: Span | None
+
+    def evidence(self, type_missing_factor: float = TYPE_MISSING_FACTOR, span_weight: float = SPAN_WEIGHT) -> float:
+        span_score = self.span.score if self.span and not self.type_missing else 0.0
+        return self.top_score * (type_missing_factor if self.type_missing else 1.0) + span_weight * span_score
+
+
+def assess(question: Question, sentences: list[ScoredSentence]) -> Assessment:
+    """A question that asks for a kind of thing (a person, a date, a number) and finds none in the best
+    sentences has weaker evidence: the passages are on topic but do not hold the answer."""
     span = best_span(question, [(s.text, s.start, s.score) for s in sentences[:SPAN_SENTENCES]]) if sentences else None
-    evidence = sentences[0].score if sentences else 0.0
-    if question.kind in ENTITY_LABELS and span is None:
-        evidence *= TYPE_MISSING_FACTOR
+    typed = question.kind in ENTITY_LABELS
+    missing = typed and (span is None or span.label not in ENTITY_LABELS[question.kind])
+    return Assessment(sentences[0].score if sentences else 0.0, missing, span)
+
+
+def compose(question: Question, sentences: list[ScoredSentence], threshold: float,
+            assessment: Assessment | None = None, related: int = 3) -> Answer:  # fmt: skip
+    """``sentences`` are scored best first; abstain when the evidence is under ``threshold``."""
+    assessment = assessment or assess(question, sentences)
+    evidence, span = assessment.evidence(), assessment.span
     if evidence < threshold:
         return Answer(
             question=question.text, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,

@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from rag.answer import compose
+from rag.answer import Assessment, assess, compose
 from rag.embedding import load_embedder
 from rag.errors import BadQuestion, IndexMissing
 from rag.question import analyse, validate
@@ -23,10 +23,14 @@ logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
+NO_RERANK_PASSAGES = 3  # without the rerank stage, answers come from the top fused passages only
+
+
 @dataclass
 class Result:
     answer: Answer
     passages: list[Passage] = field(default_factory=list)  # final ranking, best first
+    assessment: Assessment | None = None  # the evidence behind the abstain-or-answer decision
 
 
 class Pipeline:
@@ -70,19 +74,24 @@ class Pipeline:
         timings["retrieve"] = _ms(t)
 
         t = time.perf_counter()
-        if self.cross_encoder and rerank:
-            passages = self.cross_encoder.rerank(text, passages)
-        sentences = self.scorer.score(parsed, query_vector, passages[: max(top_k, 8)])
-        if rerank and not self.cross_encoder:
-            passages = rerank_passages(sentences, passages)
+        if rerank:
+            if self.cross_encoder:
+                passages = self.cross_encoder.rerank(text, passages)
+            depth = max(top_k, self.settings.rerank_depth)
+            sentences = self.scorer.score(parsed, query_vector, passages[:depth])
+            if not self.cross_encoder:
+                passages = rerank_passages(sentences, passages)
+        else:  # the plain pipeline: answer from the best sentences of the top fused passages
+            sentences = self.scorer.score(parsed, query_vector, passages[:NO_RERANK_PASSAGES])
         timings["rerank"] = _ms(t)
 
         t = time.perf_counter()
-        answer = compose(parsed, sentences, self.settings.abstain_below)
+        assessment = assess(parsed, sentences)
+        answer = compose(parsed, sentences, self.settings.abstain_below, assessment)
         timings["answer"] = _ms(t)
         timings["total"] = _ms(started)
         answer.timings_ms = timings
-        return Result(answer=answer, passages=passages[:top_k])
+        return Result(answer=answer, passages=passages[:top_k], assessment=assessment)
 
 
 def _ms(since: float) -> float:

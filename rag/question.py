@@ -15,6 +15,8 @@ PERSON, ORG, PLACE, DATE, NUMBER, MONEY, PERCENT, REASON, OTHER = (
     "PERSON", "ORG", "PLACE", "DATE", "NUMBER", "MONEY", "PERCENT", "REASON", "OTHER",
 )  # fmt: skip
 
+KINDS = [PERSON, ORG, PLACE, DATE, NUMBER, MONEY, PERCENT, REASON, OTHER]
+
 # spaCy entity labels each answer type accepts, with how well each fits.
 ENTITY_LABELS: dict[str, dict[str, float]] = {
     PERSON: {"PERSON": 1.0, "ORG": 0.45, "NORP": 0.35},
@@ -174,6 +176,8 @@ class Question:
     terms: tuple[str, ...]  # lower-cased content words, in order
     stems: frozenset[str]  # stems of the content words
     words: frozenset[str]  # stems of every word, stopwords included
+    names: frozenset[str] = frozenset()  # stems of capitalised words after the first: the question's names
+    strict: bool = False  # the type comes from a head noun ("which general"): only that kind of answer fits
 
 
 _WH_PATTERNS: list[tuple[str, str]] = [
@@ -228,12 +232,15 @@ def analyse(text: str) -> Question:
         match = re.search(pattern, lowered)
         if match and match.start() < at:  # the earliest question word decides
             kind, wh, at = pattern_kind, match.group(0), match.start()
+    strict = False
     if wh in ("what", "which") or kind == OTHER:
-        kind = _type_from_head_noun(lowered[at:]) or kind
+        noun_kind = _type_from_head_noun(lowered[at:])
+        kind, strict = (noun_kind, True) if noun_kind else (kind, False)
     terms = tuple(t for t in tokens(text) if t not in STOPWORDS)
     return Question(
         text=text, kind=kind, wh=wh, terms=terms, stems=frozenset(stemmer().stemWords(list(terms))),
-        words=frozenset(stemmer().stemWords(tokens(text))),
+        words=frozenset(stemmer().stemWords(tokens(text))), strict=strict,
+        names=frozenset(stemmer().stemWords([w.lower() for w in re.findall(r"(?<!^)\b[A-Z][\w]+", text)])),
     )  # fmt: skip
 
 

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages returned with an answer.")
     candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
+    rerank_depth: int = Field(10, ge=1, le=200, description="Fused passages whose sentences the reranker scores.")
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(0.42, description="Evidence score under which the answerer abstains.")
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
@@ -61,3 +62,17 @@ class Settings(BaseSettings):
                 f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
             )
         return self
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment; a bad value becomes a :class:`RagError` naming the variable."""
+    from pydantic import ValidationError
+
+    from rag.errors import RagError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise RagError(f"bad setting RAG_{name}: {first['msg']}") from None

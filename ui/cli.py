@@ -18,16 +18,17 @@ from rag.errors import RagError
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (with where to look) and exit code 2, like every other error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _settings():
-    from pydantic import ValidationError
+    from rag.settings import load_settings
 
-    from rag.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise RagError(f"bad setting RAG_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    return load_settings()
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -56,13 +57,16 @@ def _filters(args: argparse.Namespace):
     from rag.retrieve import Filters
 
     try:
-        return Filters(
+        filters = Filters(
             source=args.source,
             published_from=date.fromisoformat(args.published_from) if args.published_from else None,
             published_to=date.fromisoformat(args.published_to) if args.published_to else None,
         )
     except ValueError as exc:
-        raise RagError(f"bad date filter: {exc}") from None
+        raise RagError(f"bad date filter: {exc} (expected YYYY-MM-DD)") from None
+    if filters.published_from and filters.published_to and filters.published_from > filters.published_to:
+        raise RagError("bad date filter: --published-from is after --published-to")
+    return filters
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -107,8 +111,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.cli import cmd_eval as run_eval
+
+    return run_eval(args)
+
+
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Cited-answer Q&A over news articles.")
+    parser = _Parser(prog="rag", description="Cited-answer Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index article files and folders (default: seeds/)")
@@ -130,15 +140,27 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
     p.add_argument("--host", help="address to bind (default RAG_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default RAG_PORT, 7860)")
     p.set_defaults(func=commands["serve"])
+
+    from evals.cli import add_eval_parser
+
+    add_eval_parser(sub, commands["eval"])
     return parser
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(COMMANDS)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (already printed, one line) or --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return args.func(args)
     except RagError as exc:

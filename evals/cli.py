@@ -1,0 +1,191 @@
+"""``rag eval``: index an eval corpus into its own home, run the ablations, write the report, gate on it.
+
+Registered by ``ui/cli.py`` with ``add_eval_parser(sub, cmd_eval)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from evals.run import CONFIGS, MAIN_CONFIG
+
+PACKAGE = Path(__file__).resolve().parent
+SEED_QUESTIONS = PACKAGE / "data" / "seed_questions.jsonl"
+DEFAULT_SEED = 13
+
+
+def default_articles() -> Path:
+    here = Path("seeds")
+    return here if here.exists() else PACKAGE.parent / "seeds"
+
+
+def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "eval",
+        help="measure answer quality (retrieval, short answers, citations, abstention) across ablations",
+        description="Index the eval articles into a private home under $RAG_HOME/evals/, run every question "
+        "through each ablation (dense, bm25, hybrid, hybrid+rerank) and write report.md, report.json and "
+        "chart.png. Progress and logs go to stderr.",
+    )
+    p.add_argument(
+        "--questions",
+        type=Path,
+        default=SEED_QUESTIONS,
+        help="question set (.jsonl); default: the seed set, evals/data/seed_questions.jsonl",
+    )
+    p.add_argument(
+        "--articles",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="PATH",
+        help="article files or folders the questions are about (default: seeds/)",
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--squad",
+        type=Path,
+        metavar="PATH",
+        help="a SQuAD v1.1/v2.0 JSON file: its paragraphs are the articles, its questions the set",
+    )
+    source.add_argument(
+        "--squad-dev",
+        action="store_true",
+        help="the SQuAD v1.1 dev set from the data cache (~/.cache/rag-news or $RAG_DATA_CACHE), "
+        "all 2,067 paragraphs indexed as one open corpus",
+    )
+    p.add_argument("--sample", type=int, default=None, metavar="N", help="evaluate N questions drawn at random")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed for --sample (default {DEFAULT_SEED})")
+    p.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"comma-separated ablations (default: {','.join(CONFIGS)})"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="results folder (default: evals/results/<timestamp>/)"
+    )
+    p.add_argument("--json", action="store_true", help="print {config: {metric: value}} as JSON on stdout")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 when a {MAIN_CONFIG} metric is below its threshold in evals/thresholds.json",
+    )
+    p.add_argument(
+        "--thresholds",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="thresholds file for --check (default: evals/thresholds.json)",
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _base_settings():
+    from rag.settings import load_settings
+
+    return load_settings()
+
+
+def _home_name(prefix: str, paths: list[Path]) -> str:
+    from evals.squad import slugify
+    from rag.types import stable_hash
+
+    resolved = sorted(str(p.resolve()) for p in paths)
+    return f"{slugify(prefix)}-{stable_hash(*resolved, length=10)}"
+
+
+def prepare(args: argparse.Namespace, base_home: Path):
+    """``(name, eval home, article paths, items, problems, source)`` for the chosen question set."""
+    from evals.dataset import load_questions
+    from evals.squad import find_squad_dev, load_squad, sample_items, write_articles
+
+    if args.squad or args.squad_dev:
+        path = args.squad or find_squad_dev()
+        squad = load_squad(path)
+        name = _home_name(f"squad-{path.stem}", [path])
+        home = base_home / "evals" / name
+        folder = write_articles(squad.articles, home / "articles")
+        items, problems, source = squad.items, [], str(path)
+        articles = [folder]
+    else:
+        items, problems = load_questions(args.questions)
+        articles = args.articles or [default_articles()]
+        name = _home_name(articles[0].resolve().name, articles)
+        home = base_home / "evals" / name
+        source = str(args.questions)
+    return name, home, articles, sample_items(items, args.sample, args.seed), problems, source
+
+
+def _warn_unknown_articles(items, settings) -> None:
+    from rag.store import Store
+
+    known = set(Store(settings).article_metadata())
+    missing = sorted({i.evidence_article_id for i in items if i.evidence_article_id} - known)
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        _log(f"warning: {len(missing)} evidence article id(s) are not in the eval index: {shown}")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.gate import THRESHOLDS, check, load_thresholds
+    from evals.report import format_table, write_report
+    from evals.run import parse_configs, run_eval
+    from index.build import index_paths
+    from rag.errors import BadInput
+    from rag.settings import Settings
+
+    configs = parse_configs(args.configs)
+    if args.check and MAIN_CONFIG not in [c.name for c in configs]:
+        raise BadInput(f"--check gates the {MAIN_CONFIG} config: include it in --configs")
+    thresholds = load_thresholds(args.thresholds or THRESHOLDS) if args.check else None
+    base = _base_settings()
+    name, home, articles, items, problems, source = prepare(args, base.home)
+    for problem in problems:
+        _log(f"skipped question: {problem}")
+
+    settings = Settings(home=home)
+    _log(f"indexing {', '.join(map(str, articles))} into {home}")
+    indexed = index_paths(articles, settings, progress=True)
+    for skip in indexed.skipped:
+        _log(f"skipped article {skip['path']}: {skip['reason']}")
+    if indexed.articles == 0:
+        raise BadInput(f"no articles could be indexed from {', '.join(map(str, articles))}")
+    _log(f"indexed {indexed.articles} articles, {indexed.chunks} chunks ({indexed.embedded} embedded)")
+    _warn_unknown_articles(items, settings)
+
+    started = datetime.now()
+    clock = time.perf_counter()
+    report = run_eval(items, settings, configs, progress=True)
+    report["meta"] = {
+        "name": name, "questions_source": source, "articles": [str(a) for a in articles], "home": str(home),
+        "questions": len(items), "skipped_questions": problems, "sample": args.sample,
+        "seed": args.seed if args.sample else None, "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - clock, 1),
+    }  # fmt: skip
+    out = write_report(report, args.out)
+    metrics = {c.name: report[c.name] for c in configs}
+
+    table = format_table(report)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+        _log(table)
+    else:
+        print(table)
+    _log(f"results: {out}/report.md, report.json, chart.png")
+
+    if thresholds is not None:
+        failures = check(report[MAIN_CONFIG], thresholds)
+        for failure in failures:
+            _log(f"below threshold ({MAIN_CONFIG}): {failure}")
+        if failures:
+            return 1
+        _log(f"all {len(thresholds)} thresholds met ({MAIN_CONFIG})")
+    return 0

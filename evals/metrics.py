@@ -1,0 +1,247 @@
+"""Answer-quality metrics. Each is a pure function of the gold items and what the system returned, and
+returns ``(aggregate, per_question)``: ``per_question[i]`` belongs to ``items[i]`` and is ``None`` where the
+metric does not apply (e.g. retrieval hits for an unanswerable question); the aggregate is the mean of the
+values that apply, or ``None`` when none do.
+
+An answer of ``None`` means the pipeline refused the question (``BadQuestion``): it counts as an abstention
+with no short answer, no citations and no timings.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from evals.dataset import EvalItem
+from rag.types import Answer, Passage
+
+PerQuestion = list[float | None]
+
+
+def mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(sum(present) / len(present), 4) if present else None
+
+
+def _aggregate(per: PerQuestion) -> tuple[float | None, PerQuestion]:
+    return mean(per), per
+
+
+# -- text normalisation ------------------------------------------------------------------------------------
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def _strip_punctuation(text: str) -> str:
+    # SQuAD's official script strips string.punctuation; non-ASCII punctuation (’ “ ” –) is stripped too,
+    # so "Ukraine’s" and "Ukraine's" compare equal. For ASCII text the result is identical to SQuAD's.
+    return "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower-case, strip punctuation, drop the articles a/an/the, collapse whitespace."""
+    text = _strip_punctuation(unicodedata.normalize("NFKC", text).lower())
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def _fold(text: str) -> str:
+    """Case- and whitespace-insensitive form for "passage contains answer" checks (punctuation kept)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _contains_phrase(haystack: str, needle: str) -> bool:
+    """``needle`` occurs in ``haystack`` on token boundaries (both already normalised)."""
+    return bool(needle) and f" {needle} " in f" {haystack} "
+
+
+def exact_match_score(prediction: str | None, gold: Sequence[str]) -> float:
+    if not prediction or not gold:
+        return 0.0
+    predicted = normalize_answer(prediction)
+    return float(any(predicted == normalize_answer(g) for g in gold))
+
+
+def f1_score(prediction: str | None, gold: Sequence[str]) -> float:
+    """Token-overlap F1 of the prediction against the best-matching gold answer."""
+    if not prediction or not gold:
+        return 0.0
+    return max(_token_f1(normalize_answer(prediction).split(), normalize_answer(g).split()) for g in gold)
+
+
+def _token_f1(predicted: list[str], gold: list[str]) -> float:
+    if not predicted or not gold:
+        return float(predicted == gold)
+    same = sum((Counter(predicted) & Counter(gold)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+# -- retrieval --------------------------------------------------------------------------------------------
+def has_gold(item: EvalItem) -> bool:
+    return item.answerable and bool(item.answers or item.evidence_quote)
+
+
+def is_relevant(passage: Passage, item: EvalItem) -> bool:
+    """A passage from the gold article (any article when the item names none) that holds a gold answer,
+    or, for an item with no answers, the evidence quote; case-insensitive."""
+    if item.evidence_article_id and passage.article_id != item.evidence_article_id:
+        return False
+    text = _fold(passage.text)
+    needles = item.answers or ([item.evidence_quote] if item.evidence_quote else [])
+    return any(_fold(n) in text for n in needles if n.strip())
+
+
+def _ranking_ids(item: EvalItem, ranking: Sequence[Passage]) -> tuple[list[str], list[str]]:
+    # Relevance is judged by content (the answer string in the passage), not by chunk ids known in advance:
+    # chunk boundaries depend on the chunking settings. So the "expected ids" handed to llama-index's
+    # metrics are the retrieved chunks that qualify as relevant.
+    retrieved = [p.chunk_id for p in ranking]
+    expected = [p.chunk_id for p in ranking if is_relevant(p, item)]
+    return retrieved, expected
+
+
+def _ranking_metric(items: Sequence[EvalItem], rankings: Sequence[Sequence[Passage]], metric, k: int | None):
+    """Per question, a llama-index retrieval metric over the first ``k`` retrieved; no relevant chunk retrieved
+    (or nothing at all) scores 0, since the llama-index metrics raise on empty id lists."""
+    per: PerQuestion = []
+    for item, ranking in zip(items, rankings, strict=True):
+        if not has_gold(item):
+            per.append(None)
+            continue
+        retrieved, expected = _ranking_ids(item, ranking)
+        score = metric.compute(expected_ids=expected, retrieved_ids=retrieved[:k]).score if expected else 0.0
+        per.append(round(score, 4))
+    return _aggregate(per)
+
+
+def hit_at_k(items: Sequence[EvalItem], rankings: Sequence[Sequence[Passage]], k: int):
+    """1 when a relevant passage is among the first ``k`` retrieved (llama-index ``HitRate``)."""
+    from llama_index.core.evaluation.retrieval.metrics import HitRate
+
+    return _ranking_metric(items, rankings, HitRate(), k)
+
+
+def mrr(items: Sequence[EvalItem], rankings: Sequence[Sequence[Passage]]):
+    """Reciprocal rank of the first relevant passage, 0 when none was retrieved (llama-index ``MRR``)."""
+    from llama_index.core.evaluation.retrieval.metrics import MRR
+
+    return _ranking_metric(items, rankings, MRR(), None)
+
+
+def _short(answer: Answer | None) -> str | None:
+    return None if answer is None or answer.abstained else answer.short_answer
+
+
+def exact_match(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Short answer equals a gold answer after SQuAD normalisation; over questions with gold answers."""
+    per: PerQuestion = [
+        exact_match_score(_short(a), item.answers) if item.answerable and item.answers else None
+        for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+def token_f1(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """SQuAD token F1 of the short answer, max over gold answers; a null short answer scores 0."""
+    per: PerQuestion = [
+        round(f1_score(_short(a), item.answers), 4) if item.answerable and item.answers else None
+        for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+def answer_containment(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """A normalised gold answer appears (on word boundaries) in the normalised full answer text."""
+    per: PerQuestion = []
+    for item, answer in zip(items, answers, strict=True):
+        if not (item.answerable and item.answers):
+            per.append(None)
+        elif answer is None or answer.abstained:
+            per.append(0.0)
+        else:
+            text = normalize_answer(answer.answer)
+            per.append(float(any(_contains_phrase(text, normalize_answer(g)) for g in item.answers)))
+    return _aggregate(per)
+
+
+def citation_supports(quote: str, item: EvalItem) -> bool:
+    """The cited sentence holds a gold answer, or is (part of) the evidence quote, or contains it."""
+    text = normalize_answer(quote)
+    if any(_contains_phrase(text, normalize_answer(g)) for g in item.answers):
+        return True
+    if item.evidence_quote:
+        evidence = normalize_answer(item.evidence_quote)
+        return bool(text) and (_contains_phrase(text, evidence) or _contains_phrase(evidence, text))
+    return False
+
+
+def citation_precision(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Fraction of an answer's citations that support it; over answerable questions the system answered."""
+    per: PerQuestion = []
+    for item, answer in zip(items, answers, strict=True):
+        if not has_gold(item) or answer is None or answer.abstained:
+            per.append(None)
+        elif not answer.citations:
+            per.append(0.0)
+        else:
+            good = sum(citation_supports(c.quote, item) for c in answer.citations)
+            per.append(round(good / len(answer.citations), 4))
+    return _aggregate(per)
+
+
+def citation_offsets(answers: Sequence[Answer | None], article_texts: Mapping[str, str]):
+    """Fraction of an answer's citations whose offsets point at their quote in the original article
+    (``article_text[start:end] == quote``); over every answer that cites anything."""
+    per: PerQuestion = []
+    for answer in answers:
+        if answer is None or not answer.citations:
+            per.append(None)
+            continue
+        exact = sum(article_texts.get(c.article_id, "")[c.start : c.end] == c.quote for c in answer.citations)
+        per.append(round(exact / len(answer.citations), 4))
+    return _aggregate(per)
+
+
+# -- abstention (positive class: the system abstained; truth: the question is unanswerable) --------------
+def _abstained(answer: Answer | None) -> bool:
+    return answer is None or answer.abstained
+
+
+def abstention_precision(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Of the questions the system abstained on, the fraction that were unanswerable."""
+    per: PerQuestion = [
+        float(item.unanswerable) if _abstained(a) else None for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+def abstention_recall(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Of the unanswerable questions, the fraction the system abstained on."""
+    per: PerQuestion = [
+        float(_abstained(a)) if item.unanswerable else None for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+# -- latency ----------------------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolation percentile (numpy's default), ``q`` in 0..100."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
+
+
+def latency(answers: Sequence[Answer | None], stage: str):
+    """``({"p50": ms, "p95": ms}, per-question ms)`` for one stage of ``timings_ms`` (retrieve, rerank,
+    answer, total); refused questions have no timing."""
+    per: PerQuestion = [a.timings_ms.get(stage) if a is not None else None for a in answers]
+    present = [v for v in per if v is not None]
+    return {"p50": percentile(present, 50), "p95": percentile(present, 95)}, per

@@ -1,0 +1,114 @@
+"""Eval results on disk: ``report.md`` (metrics × ablations), ``report.json`` (everything) and ``chart.png``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from evals.run import COUNT_METRICS, QUALITY_METRICS, STAGES
+
+RESULTS_ROOT = Path("evals/results")
+CHART_METRICS = ("hit@5", "mrr", "exact_match", "f1", "answer_containment", "citation_precision",
+                 "citation_offsets", "abstention_precision", "abstention_recall")  # fmt: skip
+
+
+def config_names(report: dict) -> list[str]:
+    return [k for k, v in report.items() if k not in ("per_question", "worst", "main", "meta") and isinstance(v, dict)]
+
+
+def metric_rows() -> list[str]:
+    latency = [f"latency_{s}_{p}_ms" for s in STAGES for p in ("p50", "p95")]
+    return [*QUALITY_METRICS, *latency, *COUNT_METRICS]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
+
+
+def format_table(report: dict, rows: list[str] | None = None) -> str:
+    """Markdown table: one row per metric, one column per ablation (the main one marked)."""
+    names = config_names(report)
+    main = report.get("main")
+    header = ["metric", *[f"**{n}**" if n == main else n for n in names]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(names)) + "|"]
+    for metric in rows or metric_rows():
+        lines.append("| " + " | ".join([metric, *[_cell(report[n].get(metric)) for n in names]]) + " |")
+    return "\n".join(lines)
+
+
+def format_worst(report: dict) -> str:
+    lines = []
+    for n, w in enumerate(report.get("worst", []), start=1):
+        said = "(abstained)" if w["abstained"] else repr(w["short_answer"])
+        gold = " | ".join(w["gold_answers"]) or "(unanswerable)"
+        lines.append(f"{n}. `{w['id']}` ({w['kind']}) {w['question']}")
+        lines.append(f"   - gold: {gold}; short answer: {said}; confidence {_cell(w['confidence'])}")
+        if not w["abstained"] and w["answer"]:
+            answer = w["answer"] if len(w["answer"]) <= 300 else w["answer"][:297] + "..."
+            lines.append(f"   - answer: {answer}")
+        lines.append(f"   - problems: {'; '.join(w['problems']) or '-'}")
+    return "\n".join(lines) or "(none: every question scored perfectly)"
+
+
+def to_markdown(report: dict) -> str:
+    meta = report.get("meta", {})
+    intro = [f"# Answer-quality eval: {meta.get('name', '')}".rstrip(": "), ""]
+    for key in ("questions_source", "articles", "home", "sample", "seed", "started", "seconds"):
+        if meta.get(key) is not None:
+            intro.append(f"- {key}: {meta[key]}")
+    intro += [
+        f"- main config: {report.get('main')}",
+        "",
+        "Retrieval hits count a top-k passage from the gold article that contains a gold answer. EM/F1 use SQuAD "
+        "normalisation on the short answer (null scores 0) over answerable questions; abstention treats "
+        "'abstained' as the positive class. `n/a`: the metric does not apply to this question set.",
+        "",
+    ]
+    return "\n".join([*intro, format_table(report), "", f"## Worst questions ({report.get('main')})", "",
+                      format_worst(report), ""])  # fmt: skip
+
+
+def draw_chart(report: dict, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = config_names(report)
+    metrics = [k for k in CHART_METRICS if any(report[n].get(k) is not None for n in names)]
+    width = 0.8 / max(len(names), 1)
+    fig, ax = plt.subplots(figsize=(max(8, 1.3 * len(metrics)), 4.5))
+    for i, name in enumerate(names):
+        xs = [j + (i - (len(names) - 1) / 2) * width for j in range(len(metrics))]
+        ys = [report[name].get(k) or 0.0 for k in metrics]
+        bars = ax.bar(xs, ys, width, label=name)
+        ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=6, padding=1)
+    ax.set_xticks(range(len(metrics)), metrics, rotation=20, ha="right")
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("score")
+    ax.set_title(f"Answer quality by ablation: {report.get('meta', {}).get('name', '')}".rstrip(": "))
+    ax.legend(fontsize=8, ncols=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def default_out_dir(root: Path = RESULTS_ROOT) -> Path:
+    return root / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def write_report(report: dict, out_dir: Path | None = None) -> Path:
+    """Write ``report.md``, ``report.json`` and ``chart.png`` into ``out_dir`` (created); return it."""
+    out = Path(out_dir) if out_dir else default_out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n",
+                                     encoding="utf-8")  # fmt: skip
+    (out / "report.md").write_text(to_markdown(report), encoding="utf-8")
+    draw_chart(report, out / "chart.png")
+    return out

@@ -1,0 +1,250 @@
+"""Run a question set through ablation configs of one shared :class:`~rag.pipeline.Pipeline` and score it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from evals import metrics as m
+from evals.dataset import EvalItem
+from rag.errors import BadInput, BadQuestion
+from rag.settings import Settings
+from rag.types import Answer, Passage
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    retrieval: str
+    rerank: bool
+
+
+CONFIGS: dict[str, Config] = {
+    c.name: c
+    for c in (
+        Config("dense", "dense", False),
+        Config("bm25", "bm25", False),
+        Config("hybrid", "hybrid", False),
+        Config("hybrid+rerank", "hybrid", True),
+    )
+}
+MAIN_CONFIG = "hybrid+rerank"
+TOP_K = 5  # passages judged for hit@k / MRR, and the pipeline's default top_k (answers are unchanged by it)
+STAGES = ("retrieve", "rerank", "answer", "total")
+WORST = 10
+
+# Row order of tables and the JSON report. Latency rows are appended per stage.
+QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "answer_containment",
+                   "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall")  # fmt: skip
+COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused")
+
+
+def parse_configs(spec: str | Sequence[str] | None) -> list[Config]:
+    names = spec.split(",") if isinstance(spec, str) else list(spec or CONFIGS)
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown or not names:
+        raise BadInput(f"unknown config {', '.join(unknown) or '(none)'}: choose from {', '.join(CONFIGS)}")
+    return [CONFIGS[n] for n in dict.fromkeys(names)]
+
+
+def main_config(configs: Sequence[Config]) -> str:
+    names = [c.name for c in configs]
+    return MAIN_CONFIG if MAIN_CONFIG in names else names[-1]
+
+
+Scores = tuple[dict[str, float | None], dict[str, list]]
+
+
+def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings: Sequence[Sequence[Passage]],
+          article_texts: Mapping[str, str] | None = None) -> Scores:  # fmt: skip
+    """All metrics for one config: the aggregates, and the per-question values by metric name.
+
+    ``article_texts`` (id -> original text of every cited article) enables the citation-offset check."""
+    results = {
+        "hit@1": m.hit_at_k(items, rankings, 1),
+        "hit@3": m.hit_at_k(items, rankings, 3),
+        "hit@5": m.hit_at_k(items, rankings, 5),
+        "mrr": m.mrr(items, rankings),
+        "exact_match": m.exact_match(items, answers),
+        "f1": m.token_f1(items, answers),
+        "answer_containment": m.answer_containment(items, answers),
+        "citation_precision": m.citation_precision(items, answers),
+        "citation_offsets": m.citation_offsets(answers, article_texts)
+        if article_texts is not None
+        else (None, [None] * len(items)),
+        "abstention_precision": m.abstention_precision(items, answers),
+        "abstention_recall": m.abstention_recall(items, answers),
+    }
+    aggregates: dict[str, float | None] = {name: agg for name, (agg, _) in results.items()}
+    per = {name: values for name, (_, values) in results.items()}
+    for stage in STAGES:
+        (percentiles, values) = m.latency(answers, stage)
+        aggregates[f"latency_{stage}_p50_ms"] = percentiles["p50"]
+        aggregates[f"latency_{stage}_p95_ms"] = percentiles["p95"]
+        per[f"latency_{stage}_ms"] = values
+    aggregates.update({
+        "questions": len(items),
+        "answerable": sum(i.answerable for i in items),
+        "answered": sum(a is not None and not a.abstained for a in answers),
+        "abstained": sum(a is not None and a.abstained for a in answers),
+        "refused": sum(a is None for a in answers),
+    })  # fmt: skip
+    return aggregates, per
+
+
+def _record(item: EvalItem, answer: Answer | None, ranking: Sequence[Passage], error: str | None,
+            values: dict[str, float | None]) -> dict:  # fmt: skip
+    return {
+        "id": item.id,
+        "question": item.question,
+        "kind": item.kind,
+        "unanswerable": item.unanswerable,
+        "gold_answers": item.answers,
+        "gold_article_id": item.evidence_article_id,
+        "short_answer": answer.short_answer if answer else None,
+        "answer": answer.answer if answer else None,
+        "abstained": answer.abstained if answer else True,
+        "confidence": answer.confidence if answer else None,
+        "citations": [
+            {"article_id": c.article_id, "quote": c.quote, "start": c.start, "end": c.end}
+            for c in (answer.citations if answer else [])
+        ],  # fmt: skip
+        "retrieved": [
+            {"article_id": p.article_id, "chunk_id": p.chunk_id, "relevant": m.is_relevant(p, item)} for p in ranking
+        ],  # fmt: skip
+        "error": error,
+        "scores": values,
+    }
+
+
+def cited_texts(pipeline, answers: Sequence[Answer | None], cache: dict[str, str]) -> dict[str, str]:
+    """Original text of every article the answers cite, read from the pipeline's store (cached)."""
+    for answer in answers:
+        for c in answer.citations if answer else []:
+            if c.article_id not in cache:
+                article = pipeline.store.get_article(c.article_id)
+                cache[c.article_id] = article.text if article else ""
+    return cache
+
+
+def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
+               texts: dict[str, str] | None = None) -> tuple[dict, list[dict]]:  # fmt: skip
+    answers: list[Answer | None] = []
+    rankings: list[list[Passage]] = []
+    errors: list[str | None] = []
+    # Each config starts from a cold sentence-embedding cache, or later configs would look faster only because
+    # an earlier one embedded the same passages; then one untimed question warms this config's code path.
+    cache = getattr(getattr(pipeline, "scorer", None), "cache", None)
+    if hasattr(cache, "clear"):
+        cache.clear()
+    pipeline.run("warm up", retrieval=config.retrieval, rerank=config.rerank)
+    for item in items:
+        try:
+            result = pipeline.run(item.question, top_k=TOP_K, retrieval=config.retrieval, rerank=config.rerank)
+            answers.append(result.answer)
+            rankings.append(list(result.passages))
+            errors.append(None)
+        except BadQuestion as exc:
+            answers.append(None)
+            rankings.append([])
+            errors.append(f"refused: {exc}")
+        if bar is not None:
+            bar.update(1)
+    texts = cited_texts(pipeline, answers, {} if texts is None else texts)
+    aggregates, per = score(items, answers, rankings, texts)
+    records = [
+        _record(item, answers[i], rankings[i], errors[i], {name: values[i] for name, values in per.items()})
+        for i, item in enumerate(items)
+    ]
+    return aggregates, records
+
+
+def run_eval(items: Sequence[EvalItem], settings: Settings, configs: Sequence[Config | str] | str | None = None,
+             progress: bool = True) -> dict:  # fmt: skip
+    """Every question through every config on one shared pipeline (models loaded once).
+
+    Returns ``{config: {metric: value}, "per_question": {config: [record]}, "worst": [record],
+    "main": config name}``.
+    """
+    from tqdm import tqdm
+
+    from rag.pipeline import Pipeline
+
+    if not items:
+        raise BadInput("no questions to evaluate")
+    chosen = parse_configs([c.name if isinstance(c, Config) else c for c in configs]
+                           if configs is not None and not isinstance(configs, str) else configs)  # fmt: skip
+    pipeline = Pipeline(settings)
+    pipeline.warm_up()  # spaCy and the BM25 index load here, not inside the first question's timings
+    report: dict = {"per_question": {}}
+    texts: dict[str, str] = {}
+    with tqdm(total=len(items) * len(chosen), desc="eval", unit="q", file=sys.stderr, disable=not progress) as bar:
+        for config in chosen:
+            bar.set_postfix_str(config.name)
+            aggregates, records = run_config(pipeline, items, config, bar, texts)
+            report[config.name] = aggregates
+            report["per_question"][config.name] = records
+    report["main"] = main_config(chosen)
+    report["worst"] = worst_questions(report["per_question"][report["main"]])
+    return report
+
+
+# -- what went wrong --------------------------------------------------------------------------------------
+def _badness(record: dict) -> float:
+    """0 = perfect; answerable questions lose for a miss at each stage, unanswerable ones for answering."""
+    s = record["scores"]
+    if record["unanswerable"]:
+        return 0.0 if record["abstained"] else 1.0 + (record["confidence"] or 0.0)
+    parts = [s.get("hit@5"), s.get("f1"), s.get("answer_containment"), s.get("citation_precision")]
+    parts = [p for p in parts if p is not None]
+    if record["abstained"]:
+        parts.append(0.0)
+    return 1.0 - sum(parts) / len(parts) if parts else 0.0
+
+
+def diagnose(record: dict) -> list[str]:
+    """What went wrong with one question, stage by stage, in words."""
+    s = record["scores"]
+    problems: list[str] = []
+    if record["error"]:
+        problems.append(record["error"])
+    if record["unanswerable"]:
+        if not record["abstained"]:
+            said = f"short answer {record['short_answer']!r}" if record["short_answer"] else "no short answer"
+            problems.append(f"answered an unanswerable question ({said}, confidence {record['confidence']:.2f})")
+        return problems
+    gold = record["gold_answers"]
+    if s.get("hit@5") == 0.0:
+        problems.append("retrieval miss: no top-5 passage from the gold article holds the answer")
+    elif s.get("hit@1") == 0.0:
+        problems.append(f"answer passage not ranked first (reciprocal rank {s.get('mrr')})")
+    if record["abstained"]:
+        if not record["error"]:
+            where = "although the answer passage was retrieved" if s.get("hit@5") else "(answer passage not retrieved)"
+            problems.append(f"abstained {where}: evidence under the threshold (confidence {record['confidence']:.2f})")
+        return problems
+    if s.get("answer_containment") == 0.0:
+        problems.append("wrong evidence: the cited sentences do not contain the gold answer")
+    if record["short_answer"] is None:
+        problems.append("no short answer span")
+    elif gold and not s.get("exact_match"):
+        why = "wrong span: the cited text holds" if s.get("answer_containment") else "expected"
+        problems.append(f"short answer {record['short_answer']!r} ({why} {gold[0]!r}, F1 {s['f1']:.2f})")
+    if s.get("citation_precision") is not None and s["citation_precision"] < 1.0:
+        problems.append(f"citation precision {s['citation_precision']:.2f}: a cited sentence lacks the evidence")
+    if s.get("citation_offsets") is not None and s["citation_offsets"] < 1.0:
+        problems.append("citation offsets do not point at the quote in the article text")
+    return problems
+
+
+def worst_questions(records: Sequence[dict], n: int = WORST) -> list[dict]:
+    # Ties: a confident answer that is wrong ranks worse than an abstention.
+    ranked = sorted(records, key=lambda r: (-_badness(r), r["abstained"], -(r["confidence"] or 0.0)))
+    worst = [r for r in ranked if _badness(r) > 0][:n]
+    return [{
+        "id": r["id"], "question": r["question"], "kind": r["kind"], "gold_answers": r["gold_answers"],
+        "short_answer": r["short_answer"], "answer": r["answer"], "abstained": r["abstained"],
+        "confidence": r["confidence"], "problems": diagnose(r), "badness": round(_badness(r), 4),
+    } for r in worst]  # fmt: skip
