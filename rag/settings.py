@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
     rerank_depth: int = Field(10, ge=1, le=200, description="Fused passages whose sentences the reranker scores.")
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
-    abstain_below: float = Field(0.42, description="Evidence score under which the answerer abstains.")
+    abstain_below: float = Field(0.52, description="Evidence score under which the answerer abstains.")
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
     host: str = Field("127.0.0.1", description="Address the server binds.")
