@@ -70,7 +70,13 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
         cached.update(zip([h for h, _ in to_embed], vectors, strict=True))
     report.embedded = len(to_embed)
 
-    # Write order matters for crash safety: new chunks, then article records, then deletions.
+    # Write order matters for crash safety: article records, then their new chunks, then deletions (chunks
+    # before their article records). At every point each chunk's article has a record, so a killed run never
+    # leaves chunks that no run would sweep (the sweep finds chunks through article records, by origin); what
+    # a killed run left undone, the next run does. tests/index/test_crash_recovery.py crashes at every write.
+    for origin, ids in by_origin.items():
+        kept = [articles_by_id[i] for i in ids if i in articles_by_id]
+        store.upsert_articles(kept, origin)
     if new:
         store.upsert_chunks(
             ids=[c.id for c, _, _ in new],
@@ -80,9 +86,6 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
         )
     if stale_meta:
         store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
-    for origin, ids in by_origin.items():
-        kept = [articles_by_id[i] for i in ids if i in articles_by_id]
-        store.upsert_articles(kept, origin)
     report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
     store.bump_generation()
     report.articles = len(articles)

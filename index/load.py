@@ -74,11 +74,10 @@ def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Art
     if suffix not in SUPPORTED:
         yield Skip(shown, f"unsupported file type '{suffix or file.name}' (expected {', '.join(sorted(SUPPORTED))})")
         return
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        yield Skip(shown, f"file too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    data = _read_limited(file, shown)
+    if isinstance(data, Skip):
+        yield data
         return
-    data = file.read_bytes()
     text_or_skip = _decode(data, shown)
     if isinstance(text_or_skip, Skip):
         yield text_or_skip
@@ -96,9 +95,30 @@ def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Art
         yield Skip(shown, str(exc))
 
 
+def _read_limited(file: Path, shown: str) -> bytes | Skip:
+    """The file's bytes, or a skip: never more than ``MAX_FILE_BYTES + 1`` bytes are read, even from a file
+    that grew after it was listed; an unreadable file is a skip, not an error that stops the run."""
+    limit = f"{MAX_FILE_BYTES / 2**20:.0f} MB"
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Skip(shown, f"file too large ({size / 2**20:.1f} MB > {limit})")
+        pieces: list[bytes] = []
+        total = 0
+        with file.open("rb") as handle:
+            while total <= MAX_FILE_BYTES and (piece := handle.read(min(2**20, MAX_FILE_BYTES + 1 - total))):
+                pieces.append(piece)
+                total += len(piece)
+    except OSError as exc:
+        return Skip(shown, f"cannot read file: {exc.strerror or exc}")
+    return Skip(shown, f"file too large (over {limit})") if total > MAX_FILE_BYTES else b"".join(pieces)
+
+
 def _decode(data: bytes, shown: str) -> str | Skip:
     if not data.strip():
         return Skip(shown, "empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Skip(shown, "not valid UTF-8 (UTF-16 text): save it as UTF-8")
     if b"\x00" in data[:8192]:
         return Skip(shown, "binary file (contains NUL bytes)")
     try:
@@ -218,19 +238,31 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 
 
+_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_hidden(tag) -> bool:
+    """An element the browser does not render: the ``hidden`` attribute or an inline ``display: none``."""
+    return tag.has_attr("hidden") or bool(_INVISIBLE_STYLE.search(str(tag.get("style") or "")))
+
+
 def html_to_text(raw: str) -> tuple[str | None, str]:
     """Visible text of an HTML page, block elements on their own lines; the <title> (or first <h1>) as title."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, NavigableString
 
     soup = BeautifulSoup(raw, "html.parser")
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     for tag in soup.find_all(_HIDDEN_TAGS):
         tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        if not tag.decomposed:  # inside a hidden element already removed
+            tag.decompose()
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
-    text = soup.get_text()
+    # Plain strings only: comments, CDATA sections and processing instructions are never shown.
+    text = soup.get_text(types=(NavigableString,))
     text = "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
     if not text.strip():
         raise ValueError("HTML has no visible text")

@@ -7,8 +7,10 @@ rebuilt from it, and replicas pointed at one Chroma server see the same data. Me
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +19,46 @@ from rag.settings import Settings
 from rag.types import Article, stable_hash
 
 PAGE = 5000
+
+
+class StoreUnusable(StoreError, IndexMissing):
+    """The store is there but cannot be used (damaged, not a folder, built with another model).
+
+    Also an :class:`IndexMissing`, so that a server started on it reports "not ready" with the reason
+    (HTTP 503) instead of failing to start, and picks the store up once it has been rebuilt.
+    """
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _forget_failed_client(path: Path) -> None:
+    """Drop the half-started Chroma system that a failed ``PersistentClient(path)`` leaves in chromadb's
+    per-path cache: otherwise every later open in this process fails with an unrelated AttributeError, and a
+    server never sees the store once it has been rebuilt."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # it never fully started
+            system.stop()
+
+
+def _local_store_path(home: Path, create: bool) -> Path:
+    """``home/chroma``, after checking that ``home`` and it are folders (or absent, when creating)."""
+    path = home / "chroma"
+    shown = home.resolve()
+    for part in (home, path):
+        if part.exists() and not part.is_dir():
+            raise StoreUnusable(
+                f"RAG_HOME {shown} is not usable: {part.resolve()} is a file, not a folder; "
+                f"point RAG_HOME at a folder (or move the file aside) and run `rag index`"
+            )
+    if not create and not path.exists():
+        raise IndexMissing(f"no index under {shown}: run `rag index` first")
+    return path
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -43,19 +85,24 @@ class Store:
                     settings=chroma_settings,
                 )
             except Exception as exc:  # chromadb raises plain exceptions for connection problems
-                raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from exc
+                raise StoreError(f"cannot reach the Chroma server at {where}: {_one_line(exc)}") from exc
         else:
-            path = settings.home / "chroma"
-            where = str(path)
-            if not create and not path.exists():
-                raise IndexMissing(f"no index under {settings.home.resolve()}: run `rag index` first")
+            path = _local_store_path(settings.home, create)
+            where = str(path.resolve())
             try:
                 path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnusable(
+                    f"cannot create the index folder {path.resolve()} ({_one_line(exc)}): "
+                    f"point RAG_HOME at a folder you can write to"
+                ) from exc
+            try:
                 self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             except Exception as exc:
-                raise StoreError(
-                    f"the store at {path.resolve()} cannot be opened ({exc}); "
-                    f"move it aside or delete it and run `rag index` again"
+                _forget_failed_client(path)
+                raise StoreUnusable(
+                    f"the index at {path.resolve()} is damaged or unreadable ({_one_line(exc)}): "
+                    f"move it aside (or delete it) and run `rag index` again"
                 ) from exc
         self.where = where
         try:
@@ -64,7 +111,10 @@ class Store:
         except IndexMissing:
             raise
         except Exception as exc:
-            raise StoreError(f"the store at {where} is damaged or unreadable ({exc}); rebuild it") from exc
+            raise StoreUnusable(
+                f"the index at {where} is damaged or unreadable ({_one_line(exc)}): "
+                f"move it aside (or delete it) and run `rag index` again"
+            ) from exc
         self._check_model()
 
     def _collection(self, name: str, create: bool):
@@ -82,7 +132,7 @@ class Store:
     def _check_model(self) -> None:
         stored = (self.chunks.metadata or {}).get("embed_model")
         if stored and stored != self.model_name:
-            raise StoreError(
+            raise StoreUnusable(
                 f"the index in {self.where} was built with embedding model '{stored}', "
                 f"not '{self.model_name}': use another RAG_HOME or re-index from scratch"
             )
@@ -155,10 +205,11 @@ class Store:
             )
 
     def delete_articles(self, ids: Iterable[str]) -> None:
+        """Delete articles with their chunks: chunks first, so that a crash in between leaves no orphan chunk."""
         ids = list(ids)
         for batch in _batches(ids, 500):
-            self.articles.delete(ids=batch)
             self.chunks.delete(where={"article_id": {"$in": batch}})
+            self.articles.delete(ids=batch)
 
     def article_metadata(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}

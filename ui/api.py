@@ -13,7 +13,7 @@ from typing import Literal
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.errors import ArticleNotFound, BadQuestion, IndexMissing, RagError, StoreError
 from rag.retrieve import Filters
@@ -26,8 +26,16 @@ MAX_BODY_BYTES = 64 * 1024
 class QueryFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(None, max_length=200)
-    published_from: date | None = None
-    published_to: date | None = None
+    published_from: date | None = Field(None, description="YYYY-MM-DD")
+    published_to: date | None = Field(None, description="YYYY-MM-DD")
+
+    @field_validator("published_from", "published_to", mode="before")
+    @classmethod
+    def _iso_string(cls, value: object) -> object:
+        # pydantic would read a number as a Unix timestamp: 20240101 is not 2024-01-01
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError(f"dates are 'YYYY-MM-DD' strings, got {type(value).__name__}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> QueryFilters:
@@ -42,7 +50,8 @@ class QueryRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "Who proposed delaying NATO membership?", "top_k": 5}]},
     )
     question: str = Field(min_length=1, max_length=1000, description="The question, in English.")
-    top_k: int | None = Field(None, ge=1, le=50, description="Passages to consider and return.")
+    # strict: a JSON integer, not true (-> 1), 3.0 or "5" coerced into one
+    top_k: int | None = Field(None, ge=1, le=50, strict=True, description="Passages to consider and return.")
     mode: Literal["extractive", "generative"] = "extractive"
     filters: QueryFilters | None = None
 
@@ -83,7 +92,8 @@ def error_status(exc: RagError) -> int:
 
 
 def build_router(service: Service) -> APIRouter:
-    router = APIRouter()
+    # The limit also holds for bodies sent without Content-Length (chunked), which `limit_body` cannot see.
+    router = APIRouter(max_body_size=MAX_BODY_BYTES)
 
     @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
     def query(request: QueryRequest) -> Answer:

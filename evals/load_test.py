@@ -1,0 +1,295 @@
+"""Load test of ``POST /query``: N concurrent clients for a fixed time, on loopback only.
+
+    python -m evals.load_test --clients 16 --seconds 30 [--url http://127.0.0.1:7860]
+
+Without ``--url`` it indexes seeds/ into a temporary RAG_HOME and starts its own ``rag serve`` on a free
+loopback port (stopped at the end). Each client keeps one HTTP connection and posts a rotating list of
+questions (answerable and unanswerable) back to back until the time limit or the request cap. Prints
+requests, errors, throughput and p50/p95/p99 latency; exits 1 if any request failed (not HTTP 200 with an
+answer), 2 on a usage error (such as a URL that is not loopback).
+
+Standard library only, so the clients stay light next to the server they measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import ipaddress
+import itertools
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+MAX_SECONDS = 600
+MAX_CLIENTS = 256
+
+# (question, answerable from seeds/)
+QUESTIONS: list[tuple[str, bool]] = [
+    ("Who proposed delaying NATO membership?", True),
+    ("What is the capital of Australia?", False),
+    ("Who is the Ukrainian president mentioned in the article?", True),
+    ("How many moons does Jupiter have?", False),
+    ("Who is the senior director for Europe at the National Security Council?", True),
+    ("Who won the 1998 football World Cup?", False),
+    ("What did Zelensky call his plan?", True),
+    ("What is the boiling point of mercury?", False),
+]
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass
+class Sample:
+    answerable: bool
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class Results:
+    samples: list[Sample] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample) -> None:
+        with self.lock:
+            self.samples.append(sample)
+
+
+def loopback_url(url: str) -> tuple[str, int]:
+    """Host and port of an http URL on this machine; :class:`UsageError` for anything else."""
+    parsed = urlparse(url)
+    if parsed.scheme != "http" or not parsed.hostname:
+        raise UsageError(f"expected an http://HOST:PORT URL, got {url!r}")
+    host = parsed.hostname
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        if host != "localhost":
+            raise UsageError(f"refusing {url}: only loopback addresses (127.0.0.0/8, ::1, localhost)") from None
+        addresses = {ipaddress.ip_address(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    if not addresses or not all(a.is_loopback for a in addresses):
+        raise UsageError(f"refusing {url}: only loopback addresses (127.0.0.0/8, ::1, localhost)")
+    return host, parsed.port or 80
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(host: str, port: int, path: str, timeout: float = 5) -> dict:
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        return json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def own_server(startup_timeout: float = 300) -> Iterator[str]:
+    """Index seeds/ into a temporary RAG_HOME and serve it on a free loopback port, for the duration."""
+    if not SEEDS.is_dir():
+        raise UsageError(f"no seeds/ folder at {SEEDS}: pass --url of a running server instead")
+    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
+        env = {**os.environ, "RAG_HOME": str(Path(tmp) / "home")}
+        env.pop("RAG_CHROMA_URL", None)
+        rag = [sys.executable, "-m", "ui.cli"]
+        print(f"indexing {SEEDS} into a temporary RAG_HOME ...", file=sys.stderr, flush=True)
+        indexed = subprocess.run([*rag, "index", str(SEEDS), "--json"], cwd=ROOT, env=env, capture_output=True,
+                                 text=True, timeout=startup_timeout)  # fmt: skip
+        if indexed.returncode != 0:
+            raise RuntimeError(f"indexing seeds/ failed: {indexed.stderr.strip()[-2000:]}")
+        port = free_port()
+        log_path = Path(tmp) / "server.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen([*rag, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                                      env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            print(f"starting a server on 127.0.0.1:{port} ...", file=sys.stderr, flush=True)
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server exited ({server.returncode}): {log_path.read_text()[-2000:]}")
+                with contextlib.suppress(OSError, ValueError):
+                    if get_json("127.0.0.1", port, "/health").get("status") == "ready":
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server was not ready within {startup_timeout:.0f}s")
+                time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=20)
+
+
+def client(host: str, port: int, next_question, results: Results, deadline: float, budget: threading.Semaphore,
+           timeout: float, headers: dict[str, str]) -> None:  # fmt: skip
+    """One client: a keep-alive connection, requests back to back until the deadline or the request cap."""
+    connection: http.client.HTTPConnection | None = None
+    while time.monotonic() < deadline and budget.acquire(blocking=False):
+        question, answerable = next_question()
+        body = json.dumps({"question": question})
+        started = time.perf_counter()
+        error = None
+        try:
+            connection = connection or http.client.HTTPConnection(host, port, timeout=timeout)
+            connection.request("POST", "/query", body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                error = f"HTTP {response.status}: {payload[:200]!r}"
+            elif "answer" not in json.loads(payload):
+                error = f"no answer in {payload[:200]!r}"
+        except Exception as exc:  # a refused, reset or timed-out request is a failed request
+            error = f"{type(exc).__name__}: {exc}"
+            if connection is not None:
+                connection.close()
+            connection = None
+        results.add(Sample(answerable, time.perf_counter() - started, error))
+        if error:
+            time.sleep(0.1)  # a failing server is not hammered
+    if connection is not None:
+        connection.close()
+
+
+def run_load(url: str, clients: int, seconds: float, max_requests: int, timeout: float,
+             api_key: str | None = None) -> Results:  # fmt: skip
+    host, port = loopback_url(url)
+    headers = {"content-type": "application/json"}
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
+    counter = itertools.count()
+    lock = threading.Lock()
+
+    def next_question() -> tuple[str, bool]:
+        with lock:
+            return QUESTIONS[next(counter) % len(QUESTIONS)]
+
+    results = Results()
+    budget = threading.Semaphore(max_requests)
+    started = time.monotonic()
+    deadline = started + seconds
+    threads = [
+        threading.Thread(target=client, args=(host, port, next_question, results, deadline, budget, timeout, headers),
+                         daemon=True, name=f"client-{n}")
+        for n in range(clients)
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + timeout + 30)
+    results.wall_seconds = time.monotonic() - started
+    return results
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, min(len(sorted_values), math.ceil(p / 100 * len(sorted_values))))
+    return sorted_values[rank - 1]
+
+
+def summary(results: Results, clients: int) -> dict:
+    def stats(samples: list[Sample]) -> dict:
+        latencies = sorted(s.seconds * 1000 for s in samples)
+        return {
+            "requests": len(samples),
+            "errors": sum(1 for s in samples if s.error),
+            "throughput_rps": round(len(samples) / results.wall_seconds, 2) if results.wall_seconds else 0.0,
+            "p50_ms": round(percentile(latencies, 50), 1),
+            "p95_ms": round(percentile(latencies, 95), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
+            "max_ms": round(latencies[-1], 1) if latencies else 0.0,
+        }
+
+    samples = results.samples
+    return {
+        "clients": clients,
+        "seconds": round(results.wall_seconds, 2),
+        "all": stats(samples),
+        "answerable": stats([s for s in samples if s.answerable]),
+        "unanswerable": stats([s for s in samples if not s.answerable]),
+        "error_samples": sorted({s.error for s in samples if s.error})[:5],
+    }
+
+
+def table(report: dict) -> str:
+    columns = ["requests", "errors", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+    names = ["requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"]
+    lines = [
+        f"POST /query: {report['clients']} clients for {report['seconds']:.1f}s",
+        "".join(f"{n:>14}" for n in ["", *names]),
+    ]
+    for row in ("all", "answerable", "unanswerable"):
+        lines.append(f"{row:>14}" + "".join(f"{report[row][c]:>14}" for c in columns))
+    lines += [f"error: {e}" for e in report["error_samples"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.load_test", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument(
+        "--seconds", type=float, default=30, help=f"how long to send (default 30, at most {MAX_SECONDS})"
+    )
+    parser.add_argument("--url", help="a running server on loopback (default: start one over seeds/)")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds one request may take (default 120)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        if not 1 <= args.clients <= MAX_CLIENTS:
+            raise UsageError(f"--clients must be between 1 and {MAX_CLIENTS}")
+        if not 0 < args.seconds <= MAX_SECONDS:
+            raise UsageError(f"--seconds must be more than 0 and at most {MAX_SECONDS}")
+        if args.max_requests < 1 or args.timeout <= 0:
+            raise UsageError("--max-requests and --timeout must be positive")
+        if args.url:
+            loopback_url(args.url)
+        server = contextlib.nullcontext(args.url) if args.url else own_server()
+        with server as url:
+            host, port = loopback_url(url)
+            try:
+                get_json(host, port, "/health")
+            except (OSError, ValueError) as exc:
+                raise RuntimeError(f"no rag server answers at {url}: {exc}") from None
+            print(f"load: {args.clients} clients x {args.seconds:g}s on {url}/query", file=sys.stderr, flush=True)
+            results = run_load(url, args.clients, args.seconds, args.max_requests, args.timeout,
+                               os.environ.get("RAG_API_KEY"))  # fmt: skip
+    except UsageError as exc:
+        print(f"load_test: error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"load_test: error: {exc}", file=sys.stderr)
+        return 1
+    report = summary(results, args.clients)
+    print(json.dumps(report, indent=2) if args.json else table(report))
+    return 1 if report["all"]["errors"] or not report["all"]["requests"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
