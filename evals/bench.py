@@ -123,9 +123,7 @@ def bench_query(args: argparse.Namespace) -> None:
         peer_hits.append(_hit(item, [(n.node.metadata["article_id"], n.node.get_content()) for n in nodes]))
 
     articles, chunks = pipeline.store.counts()
-    rows = [
-        {"stage": stage, "p50 ms": percentile(v, 50), "p95 ms": percentile(v, 95)} for stage, v in stages.items()
-    ]
+    rows = [{"stage": stage, "p50 ms": percentile(v, 50), "p95 ms": percentile(v, 95)} for stage, v in stages.items()]
     print(
         table(
             rows, f"Query latency (warm, {len(items)} SQuAD dev questions) over {chunks} chunks / {articles} articles"

@@ -42,8 +42,19 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     loaded = load_paths(paths, first_line_title=first_line_title)
     store = Store(settings, create=True)
     report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped])
-    articles = _dedupe(loaded, store, report)
+    stored = store.article_metadata()
+    articles = _dedupe(loaded, stored, report)
     by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}
+    origin_of = {i: origin for origin, ids in by_origin.items() for i in ids}
+    report.articles = len(articles)
+
+    # Fast path: an article whose record says it was fully indexed with this content and chunking is skipped.
+    marker = f"{settings.chunk_size}/{settings.chunk_overlap}"
+    done = {a.id for a in articles if _fully_indexed(stored.get(a.id), a, marker, origin_of[a.id])}
+    for i in done:
+        report.chunks += stored[i].get("n_chunks", 0)
+        report.unchanged += stored[i].get("n_chunks", 0)
+    articles = [a for a in articles if a.id not in done]
 
     chunks_by_article = {a.id: chunk_article(a, settings.chunk_size, settings.chunk_overlap) for a in articles}
     articles_by_id = {a.id: a for a in articles}
@@ -58,8 +69,9 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
                 new.append((chunk, article, position))
             elif existing[chunk.id] != meta:
                 stale_meta.append((chunk.id, meta))
-    report.chunks = sum(len(c) for c in chunks_by_article.values())
-    report.unchanged = report.chunks - len(new)
+    changed_chunks = sum(len(c) for c in chunks_by_article.values())
+    report.chunks += changed_chunks
+    report.unchanged += changed_chunks - len(new)
 
     cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new) if new else {}
     to_embed = sorted({c.text_hash: c.text for c, _, _ in new if c.text_hash not in cached}.items())
@@ -73,7 +85,8 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     # Write order matters for crash safety: article records, then their new chunks, then deletions (chunks
     # before their article records). At every point each chunk's article has a record, so a killed run never
     # leaves chunks that no run would sweep (the sweep finds chunks through article records, by origin); what
-    # a killed run left undone, the next run does. tests/index/test_crash_recovery.py crashes at every write.
+    # a killed run left undone, the next run does. The "fully indexed" marker that lets a later run skip an
+    # unchanged article is written last. tests/index/test_crash_recovery.py crashes at every write.
     for origin, ids in by_origin.items():
         kept = [articles_by_id[i] for i in ids if i in articles_by_id]
         store.upsert_articles(kept, origin)
@@ -87,8 +100,14 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     if stale_meta:
         store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
     report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
-    store.bump_generation()
-    report.articles = len(articles)
+    # Last: mark the changed articles as fully indexed (a run killed before this redoes them).
+    counts = {i: len(c) for i, c in chunks_by_article.items()}
+    for origin, ids in by_origin.items():
+        changed = [articles_by_id[i] for i in ids if i in articles_by_id]
+        if changed:
+            store.upsert_articles(changed, origin, counts, marker)
+    if articles or report.deleted:
+        store.bump_generation()
     return report
 
 
@@ -103,10 +122,10 @@ def chunk_metadata(article: Article, chunk: Chunk, position: int) -> dict:
     }
 
 
-def _dedupe(loaded: LoadResult, store: Store, report: IndexReport) -> list[Article]:
+def _dedupe(loaded: LoadResult, stored: dict[str, dict], report: IndexReport) -> list[Article]:
     """Identical article texts are stored once: the first by path order, or the copy already in the store."""
     seen: dict[str, str] = {}
-    for article_id, meta in store.article_metadata().items():
+    for article_id, meta in stored.items():
         if meta.get("text_hash"):
             seen.setdefault(meta["text_hash"], article_id)
     unique: list[Article] = []
@@ -149,6 +168,11 @@ def _sweep(store: Store, loaded: LoadResult, by_origin: dict[str, set[str]],
         store.delete_chunks(stale)
         deleted += len(stale)
     return deleted
+
+
+def _fully_indexed(meta: dict | None, article: Article, marker: str, origin: str) -> bool:
+    """The stored record says this content was indexed with this chunking, from this origin, to the end."""
+    return bool(meta) and meta.get("indexed") == f"{article.content_hash}:{marker}" and meta.get("origin") == origin
 
 
 def _failed(article_id: str, loaded: LoadResult) -> bool:

@@ -187,7 +187,10 @@ class Store:
             yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
 
     # -- articles
-    def upsert_articles(self, articles: list[Article], origin: str) -> None:
+    def upsert_articles(self, articles: list[Article], origin: str, chunk_counts: dict[str, int] | None = None,
+                        marker: str = "") -> None:  # fmt: skip
+        """Write article records. ``marker`` (with ``chunk_counts``) is set only once an article's chunks are
+        all written: a later run may then skip the article while its content and chunking are unchanged."""
         for batch in _batches(articles, 1000):
             self.articles.upsert(
                 ids=[a.id for a in batch],
@@ -199,6 +202,8 @@ class Store:
                         "origin": origin,
                         "article_hash": a.content_hash,
                         "text_hash": stable_hash(a.text),
+                        "indexed": f"{a.content_hash}:{marker}" if marker else "",
+                        "n_chunks": (chunk_counts or {}).get(a.id, 0),
                     }
                     for a in batch
                 ],
