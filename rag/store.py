@@ -21,12 +21,9 @@ from rag.types import Article, stable_hash
 PAGE = 5000
 
 
-class StoreUnusable(StoreError, IndexMissing):
-    """The store is there but cannot be used (damaged, not a folder, built with another model).
-
-    Also an :class:`IndexMissing`, so that a server started on it reports "not ready" with the reason
-    (HTTP 503) instead of failing to start, and picks the store up once it has been rebuilt.
-    """
+class StoreUnusable(StoreError):
+    """The store is there but cannot be used (damaged, not a folder, built with another model). A server
+    started on it reports "not ready" with the reason (HTTP 503) and picks the store up once it is rebuilt."""
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:

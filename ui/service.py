@@ -11,7 +11,7 @@ import logging
 import threading
 
 from rag import __version__
-from rag.errors import IndexMissing
+from rag.errors import IndexMissing, StoreError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
@@ -28,7 +28,7 @@ class Service:
     def start(self) -> None:
         try:
             self.pipeline().warm_up()
-        except IndexMissing as exc:
+        except (IndexMissing, StoreError) as exc:
             self.startup_error = str(exc)
             log.warning("serving without an index: %s", exc)
 
@@ -57,6 +57,6 @@ class Service:
             info["articles"], info["chunks"] = self.pipeline().store.counts()
             if not info["chunks"]:
                 info["status"] = "empty index: run rag index PATH"
-        except IndexMissing as exc:
+        except (IndexMissing, StoreError) as exc:
             info["status"] = f"no index: {exc}"
         return info
