@@ -17,12 +17,13 @@ TYPE_MISSING_FACTOR = 0.9  # chosen with SPAN_WEIGHT and RAG_ABSTAIN_BELOW by ev
 SPAN_WEIGHT = 0.0
 
 
-def citation(n: int, sentence: ScoredSentence) -> Citation:
+def citation(n: int, sentence, score: float | None = None) -> Citation:
+    """A citation of ``sentence`` (anything with passage, start, end, text; and score unless given)."""
     p = sentence.passage
     return Citation(
         n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source, published=p.published,
         chunk_id=p.chunk_id, passage=p.text, quote=sentence.text, start=sentence.start, end=sentence.end,
-        score=round(sentence.score, 4),
+        score=round(sentence.score if score is None else score, 4),
     )  # fmt: skip
 
 
@@ -58,11 +59,7 @@ def compose(question: Question, sentences: list[ScoredSentence], threshold: floa
     assessment = assessment or assess(question, sentences)
     evidence, span = assessment.evidence(), assessment.span
     if evidence < threshold:
-        return Answer(
-            question=question.text, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
-            confidence=round(1.0 - confidence(evidence, threshold), 4),
-            related=[citation(n, s) for n, s in enumerate(_one_per_passage(sentences)[:related], start=1)],
-        )  # fmt: skip
+        return abstention(question, sentences, evidence, threshold, related)
     top = sentences[0]
     support = [top]
     for runner_up in sentences[1:3]:
@@ -80,6 +77,16 @@ def compose(question: Question, sentences: list[ScoredSentence], threshold: floa
         confidence=confidence(evidence, threshold),
         citations=citations,
     )
+
+
+def abstention(question: Question, sentences: list[ScoredSentence], evidence: float, threshold: float,
+               related: int = 3) -> Answer:  # fmt: skip
+    """The "articles don't say" answer, with the closest passages offered as related reading, not evidence."""
+    return Answer(
+        question=question.text, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
+        confidence=round(1.0 - confidence(evidence, threshold), 4),
+        related=[citation(n, s) for n, s in enumerate(_one_per_passage(sentences)[:related], start=1)],
+    )  # fmt: skip
 
 
 def _one_per_passage(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

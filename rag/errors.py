@@ -23,3 +23,11 @@ class BadInput(RagError):
 
 class ArticleNotFound(RagError):
     """An article id that is not in the index."""
+
+
+class LLMUnavailable(RagError):
+    """Generative mode is configured but the model cannot be reached, failed, or ran past the timeout."""
+
+
+class LLMNotConfigured(RagError):
+    """Generative mode was asked for but no model is configured."""

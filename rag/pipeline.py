@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from rag.answer import Assessment, assess, compose
 from rag.embedding import load_embedder
-from rag.errors import BadQuestion, IndexMissing
-from rag.question import analyse, validate
-from rag.rerank import CrossEncoderReranker, SentenceScorer, rerank_passages
+from rag.errors import BadQuestion, IndexMissing, LLMNotConfigured
+from rag.question import Question, analyse, validate
+from rag.rerank import CrossEncoderReranker, ScoredSentence, SentenceScorer, rerank_passages
 from rag.retrieve import Filters, HybridRetriever
 from rag.settings import Settings
 from rag.store import Store
@@ -44,6 +46,7 @@ class Pipeline:
             CrossEncoderReranker(self.settings.cross_encoder, self.settings.candidates)
             if self.settings.cross_encoder else None
         )  # fmt: skip
+        self._generative = None
 
     def warm_up(self) -> None:
         """Load the lazy parts (BM25 index, spaCy) so the first real question is not the slow one."""
@@ -56,8 +59,18 @@ class Pipeline:
     def ask(self, question: str, **options) -> Answer:
         return self.run(question, **options).answer
 
-    def run(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
-            retrieval: str = "hybrid", rerank: bool = True) -> Result:  # fmt: skip
+    def run(self, question: str, *, mode: str = "extractive", **options) -> Result:
+        """Answer in one call (the CLI and evals); a server uses :meth:`prepare` and the answerers itself."""
+        prepared = self.prepare(question, **options)
+        if mode == "generative":
+            *_, answer = self.generate_events(prepared)
+        else:
+            answer = self.compose(prepared)
+        return Result(answer=answer, passages=prepared.context, assessment=prepared.assessment)
+
+    def prepare(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
+                retrieval: str = "hybrid", rerank: bool = True) -> Prepared:  # fmt: skip
+        """Everything before an answer is written: validate, retrieve, rerank, weigh the evidence."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         if top_k is not None and not 1 <= top_k <= 50:
@@ -71,7 +84,7 @@ class Pipeline:
         t = time.perf_counter()
         query_vector = self.embedder.get_query_embedding(text)
         passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval)
-        timings["retrieve"] = _ms(t)
+        timings["retrieve"] = elapsed_ms(t)
 
         t = time.perf_counter()
         if rerank:
@@ -83,16 +96,69 @@ class Pipeline:
                 passages = rerank_passages(sentences, passages)
         else:  # the plain pipeline: answer from the best sentences of the top fused passages
             sentences = self.scorer.score(parsed, query_vector, passages[:NO_RERANK_PASSAGES])
-        timings["rerank"] = _ms(t)
+        timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
         assessment = assess(parsed, sentences)
-        answer = compose(parsed, sentences, self.settings.abstain_below, assessment)
-        timings["answer"] = _ms(t)
-        timings["total"] = _ms(started)
-        answer.timings_ms = timings
-        return Result(answer=answer, passages=passages[:top_k], assessment=assessment)
+        timings["assess"] = elapsed_ms(t)
+        return Prepared(parsed, passages[:top_k], sentences, assessment, timings, started)
+
+    def compose(self, prepared: Prepared) -> Answer:
+        """The extractive answer: supporting sentences, a short answer span, or an abstention."""
+        t = time.perf_counter()
+        answer = compose(prepared.question, prepared.sentences, self.settings.abstain_below, prepared.assessment)
+        prepared.timings["answer"] = elapsed_ms(t) + prepared.timings.pop("assess", 0.0)
+        answer.timings_ms = prepared.finish_timings()
+        return answer
+
+    def generative(self):
+        """The generative answerer, built on first use; :class:`LLMNotConfigured` when no LLM is set."""
+        if not self.settings.generative:
+            raise LLMNotConfigured("generative mode needs an LLM: set RAG_LLM_URL (OpenAI-compatible) or RAG_LLM_GGUF")
+        if self._generative is None:
+            from rag.generate import GenerativeAnswerer
+
+            self._generative = GenerativeAnswerer(self.settings, self.scorer.embed)
+        return self._generative
+
+    def generate_events(self, prepared: Prepared, lock=None) -> Iterator[str | Answer]:
+        """Text deltas as the model writes, then the verified :class:`Answer`. ``lock`` guards the CPU-bound
+        verification when several threads share this pipeline; the model's generation runs outside it."""
+        lock = lock or nullcontext()
+        answerer = self.generative()
+        with lock:
+            early = answerer.gate(prepared)
+        if early is not None:
+            yield early
+            return
+        pieces = []
+        for delta in answerer.generate(prepared):
+            pieces.append(delta)
+            yield delta
+        with lock:
+            answer = answerer.finish(prepared, "".join(pieces))
+        yield answer
 
 
-def _ms(since: float) -> float:
+@dataclass
+class Prepared:
+    """A question after retrieval and rerank: what either answerer writes from."""
+
+    question: Question
+    context: list[Passage]  # the top_k passages, best first: cited passages and the LLM's numbered context
+    sentences: list[ScoredSentence]  # every sentence of the reranked passages, best first
+    assessment: Assessment
+    timings: dict[str, float]
+    started: float
+
+    @property
+    def evidence(self) -> float:
+        return self.assessment.evidence()
+
+    def finish_timings(self) -> dict[str, float]:
+        self.timings["total"] = elapsed_ms(self.started)
+        return dict(self.timings)
+
+
+def elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)

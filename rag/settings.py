@@ -36,12 +36,32 @@ class Settings(BaseSettings):
     abstain_below: float = Field(0.52, description="Evidence score under which the answerer abstains.")
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (…/v1) for generative answers; unset = extractive only."
+    )
+    llm_model: str = Field("local", description="Model name sent to the OpenAI-compatible endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible endpoint, if it needs one.")
+    llm_gguf: Path | None = Field(
+        None, description="Local GGUF model run in-process by llama-cpp-python (the optional [llm] extra)."
+    )
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds a generative answer may take in all.")
+    llm_max_tokens: int = Field(256, ge=16, le=4096, description="Longest generated answer, in tokens.")
+    llm_threads: int = Field(2, ge=1, le=256, description="CPU threads for an in-process GGUF model.")
+    support_threshold: float = Field(
+        0.6, description="Score a generated statement needs against its cited sentence to count as supported."
+    )
+
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(7860, ge=1, le=65535, description="Port the server listens on.")
     api_key: str | None = Field(
         None, description="When set, the API needs 'Authorization: Bearer KEY' and the UI asks for it as password."
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = closed.")
+
+    @property
+    def generative(self) -> bool:
+        """Whether an LLM is configured (endpoint or local file)."""
+        return bool(self.llm_url or self.llm_gguf)
 
     @property
     def embed_model_name(self) -> str:

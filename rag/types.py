@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -84,8 +85,19 @@ class Citation(BaseModel):
     score: float
 
 
+class Statement(BaseModel):
+    """One sentence of a generated answer and whether the passages it cites back it up."""
+
+    text: str = Field(description="The generated sentence, without its [n] markers.")
+    citations: list[int] = Field(default_factory=list, description="Numbers of the citations that support it.")
+    supported: bool = Field(description="True when a cited passage has a sentence that backs this statement.")
+    score: float = Field(description="Best support score among the cited passages (0..1, lexical + embedding).")
+    note: str | None = Field(None, description="Why it is unsupported, or which markers were dropped.")
+
+
 class Answer(BaseModel):
     question: str
+    mode: Literal["extractive", "generative"] = "extractive"
     answer: str = Field(description="Supporting text with [n] citation markers, or the abstention message.")
     short_answer: str | None = Field(None, description="The span answering the question, when it is confident.")
     abstained: bool = Field(description="True when the articles do not support an answer.")
@@ -94,4 +106,10 @@ class Answer(BaseModel):
     related: list[Citation] = Field(
         default_factory=list, description="When abstaining: the closest passages, not offered as evidence."
     )
+    statements: list[Statement] = Field(
+        default_factory=list,
+        description="Generative mode: every sentence of the answer with its verification. Statements with "
+        "supported=false are claims of the model that no cited passage backs; show them as such.",
+    )
+    model: str | None = Field(None, description="Generative mode: the LLM that wrote the answer.")
     timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""The HTTP API: ``POST /query``, ``GET /health``, ``GET /articles``, ``GET /articles/{id}``.
+"""The HTTP API: ``POST /query``, ``POST /query/stream``, ``GET /health``, ``GET /articles``, ``GET /articles/{id}``.
 
 Route handlers are thin: validate with pydantic, call the service, translate ``rag.errors`` into status codes
 with the reason in ``detail``.
@@ -7,15 +7,26 @@ with the reason in ``detail``.
 from __future__ import annotations
 
 import hmac
+import json
+from collections.abc import Iterator
 from datetime import date
+from itertools import chain
 from typing import Literal
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rag.errors import ArticleNotFound, BadQuestion, IndexMissing, RagError, StoreError
+from rag.errors import (
+    ArticleNotFound,
+    BadQuestion,
+    IndexMissing,
+    LLMNotConfigured,
+    LLMUnavailable,
+    RagError,
+    StoreError,
+)  # fmt: skip
 from rag.retrieve import Filters
 from rag.types import Answer
 from ui.service import Service
@@ -81,10 +92,14 @@ class Health(BaseModel):
     chunks: int
     embedding_model: str
     reranker: str
+    llm: str | None = Field(None, description="The LLM behind generative mode; null when it is not configured.")
     version: str
 
 
-ERROR_STATUS = {BadQuestion: 422, ArticleNotFound: 404, IndexMissing: 503, StoreError: 503}
+ERROR_STATUS = {
+    BadQuestion: 422, ArticleNotFound: 404, IndexMissing: 503, StoreError: 503, LLMNotConfigured: 501,
+    LLMUnavailable: 503,
+}  # fmt: skip
 
 
 def error_status(exc: RagError) -> int:
@@ -95,13 +110,33 @@ def build_router(service: Service) -> APIRouter:
     # The limit also holds for bodies sent without Content-Length (chunked), which `limit_body` cannot see.
     router = APIRouter(max_body_size=MAX_BODY_BYTES)
 
+    def events(request: QueryRequest):
+        filters = Filters(**request.filters.model_dump()) if request.filters else None
+        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters)
+
     @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
     def query(request: QueryRequest) -> Answer:
-        """Answer a question from the indexed articles, with cited passages and character offsets."""
-        if request.mode == "generative":
-            raise HTTPException(501, "generative mode is not available in this build; use mode=extractive")
-        filters = Filters(**request.filters.model_dump()) if request.filters else None
-        return service.run(request.question, top_k=request.top_k, filters=filters).answer
+        """Answer a question from the indexed articles, with cited passages and character offsets.
+
+        `mode: "generative"` has a configured LLM write the answer from the same passages; every sentence is
+        then verified against the passage it cites (`statements`). 501 when no LLM is configured, 503 with the
+        reason when it cannot be reached or runs past RAG_LLM_TIMEOUT."""
+        *_, answer = events(request)
+        return answer
+
+    @router.post(
+        "/query/stream", response_class=StreamingResponse,
+        responses={200: {"description": SSE_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                   422: {}, 501: {}, 503: {}},
+    )  # fmt: skip
+    def query_stream(request: QueryRequest) -> StreamingResponse:
+        """The same answer as `POST /query`, as server-sent events while it is written."""
+        stream = events(request)
+        first = next(stream)  # failures before any output keep their HTTP status (422, 501, 503)
+        return StreamingResponse(
+            _sse(chain([first], stream)), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )  # fmt: skip
 
     @router.get("/health", response_model=Health)
     def health() -> dict:
@@ -125,6 +160,26 @@ def build_router(service: Service) -> APIRouter:
         return {**_summary(article), "text": article.text}
 
     return router
+
+
+SSE_DOC = """Server-sent events, in order:
+
+- `event: token` with `data: {"text": "..."}`: a piece of the model's text as it arrives (generative mode only;
+  unverified until the final event).
+- `event: answer` with `data:` the verified answer object (the `Answer` schema of `POST /query`): last event.
+- `event: error` with `data: {"status": 503, "detail": "..."}` instead, when the LLM fails after output began.
+"""
+
+
+def _sse(events) -> Iterator[str]:
+    try:
+        for event in events:
+            if isinstance(event, Answer):
+                yield f"event: answer\ndata: {event.model_dump_json()}\n\n"
+            else:
+                yield f"event: token\ndata: {json.dumps({'text': event})}\n\n"
+    except RagError as exc:
+        yield f"event: error\ndata: {json.dumps({'status': error_status(exc), 'detail': str(exc)})}\n\n"
 
 
 def _summary(article) -> dict:

@@ -73,7 +73,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rag.pipeline import Pipeline
 
     pipeline = Pipeline(_settings())
-    answer = pipeline.ask(args.question, top_k=args.top_k, filters=_filters(args))
+    options = {"top_k": args.top_k, "filters": _filters(args)}
+    if not args.generative:
+        answer = pipeline.ask(args.question, **options)
+    else:
+        prepared = pipeline.prepare(args.question, **options)
+        for event in pipeline.generate_events(prepared):
+            if isinstance(event, str):
+                print(event, end="", file=sys.stderr, flush=True)  # the draft; the verified answer follows
+            else:
+                answer = event
+        print(file=sys.stderr)
     if args.json:
         print(answer.model_dump_json(indent=2))
     else:
@@ -91,7 +101,11 @@ def format_answer(answer) -> str:
         return "\n".join(lines)
     if answer.short_answer:
         lines += [f"Short answer: {answer.short_answer}", ""]
-    lines += [answer.answer, "", f"Sources (confidence {answer.confidence:.2f}):"]
+    lines.append(answer.answer)
+    unsupported = [st for st in answer.statements if not st.supported]
+    if unsupported:
+        lines += ["", "Not backed by the articles:"] + [f"  ! {st.text}  ({st.note})" for st in unsupported]
+    lines += ["", f"Sources (confidence {answer.confidence:.2f}):"]
     for c in answer.citations:
         lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}, characters {c.start}-{c.end})")
         lines.append(f'      "{c.quote}"')
@@ -130,6 +144,10 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
     p = sub.add_parser("ask", help="answer a question from the indexed articles, with cited passages")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument(
+        "--generative", action="store_true",
+        help="have the configured LLM (RAG_LLM_URL or RAG_LLM_GGUF) write the answer, verified against its citations",
+    )  # fmt: skip
     p.add_argument("--top-k", type=int, default=None, help="passages to consider (1-50)")
     p.add_argument("--source", help="only articles from this source")
     p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")

@@ -18,6 +18,9 @@ CSS = """
 .rag-meta, .rag-timings { color: #6b7280; font-size: .85em; }
 .rag-passage, .rag-article { white-space: pre-wrap; line-height: 1.45; }
 .rag-card mark { background: #fde68a; padding: 0 .1em; }
+.rag-unsupported { text-decoration: underline wavy #dc2626; }
+.rag-flag { color: #dc2626; font-size: .8em; font-weight: 600; margin-left: .2em; }
+.rag-streaming { white-space: pre-wrap; line-height: 1.5; color: #374151; }
 .rag-article { max-height: 28em; overflow-y: auto; border-top: 1px dashed #d1d5db; margin-top: .4em; }
 """
 
@@ -47,6 +50,32 @@ def card(c: Citation, article_text: str | None, label: str) -> str:
     )
 
 
+def _markers(text: str) -> str:
+    return re.sub(r"\[(\d+)\]", r'<a class="rag-marker" href="#cite-\1">[\1]</a>', escape(text))
+
+
+def statements_html(answer: Answer) -> str:
+    """A generated answer sentence by sentence; what no cited passage backs is marked, with the reason."""
+    out = []
+    for s in answer.statements:
+        markers = _markers("".join(f" [{n}]" for n in s.citations))
+        if s.supported:
+            out.append(f"{escape(s.text)}{markers}")
+        else:
+            note = escape(s.note or "not backed by the passages", quote=True)
+            out.append(f'<span class="rag-unsupported" title="{note}">{escape(s.text)}</span>'
+                       f'<span class="rag-flag" title="{note}">unsupported</span>')  # fmt: skip
+    return " ".join(out)
+
+
+def streaming_html(text: str) -> str:
+    """The model's text while it is being written: not yet verified, and said so."""
+    return (
+        '<div class="rag-answer"><div class="rag-meta">Writing… (citations are checked when the answer is complete)'
+        f'</div><p class="rag-streaming">{escape(text)}</p></div>'
+    )
+
+
 def answer_html(answer: Answer, article_texts: dict[str, str]) -> str:
     parts = ['<div class="rag-answer">']
     if answer.abstained:
@@ -54,12 +83,16 @@ def answer_html(answer: Answer, article_texts: dict[str, str]) -> str:
         if answer.related:
             parts.append("<p>Related passages (they do not answer the question):</p>")
             parts += [card(c, article_texts.get(c.article_id), "Related:") for c in answer.related]
+        if answer.statements:
+            parts.append("<details><summary>What the model wrote (not backed by the passages)</summary>"
+                         f'<p class="rag-full">{statements_html(answer)}</p></details>')  # fmt: skip
     else:
         if answer.short_answer:
             parts.append(f'<div class="rag-short">{escape(answer.short_answer)}</div>')
-        body = re.sub(r"\[(\d+)\]", r'<a class="rag-marker" href="#cite-\1">[\1]</a>', escape(answer.answer))
+        body = statements_html(answer) if answer.statements else _markers(answer.answer)
         parts.append(f'<p class="rag-full">{body}</p>')
         parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]") for c in answer.citations]
     timings = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
-    parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f} · {timings}</div></div>')
+    model = f" · written by {escape(answer.model)}" if answer.model else ""
+    parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f}{model} · {timings}</div></div>')
     return "".join(parts)

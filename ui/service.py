@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import nullcontext
 
 from rag import __version__
 from rag.errors import IndexMissing, StoreError
+from rag.llm import describe
 from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +27,7 @@ class Service:
         self.settings = settings
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()  # one question at a time: 2 cores, and torch/spaCy share them
+        self._llm_lock = threading.Lock()
         self.startup_error: str | None = None
 
     def start(self) -> None:
@@ -44,6 +49,28 @@ class Service:
         with self._lock:
             return pipeline.run(question, **options)
 
+    def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
+        """Text deltas (generative mode) and then the answer. Retrieval and verification hold the lock (they
+        share the CPU-bound models); the LLM writes outside it, so other questions are answered meanwhile.
+        An in-process GGUF model is not thread-safe: it gets a lock of its own."""
+        pipeline = self.pipeline()
+        if mode == "generative":
+            pipeline.generative()  # LLMNotConfigured before any work
+        with self._lock:
+            prepared = pipeline.prepare(question, **options)
+            if mode != "generative":
+                answer = pipeline.compose(prepared)
+        if mode != "generative":
+            yield answer
+            return
+        llm_lock = self._llm_lock if self.settings.llm_gguf and not self.settings.llm_url else nullcontext()
+        with llm_lock:
+            yield from pipeline.generate_events(prepared, self._lock)
+
+    def answer(self, question: str, mode: str = "extractive", **options) -> Answer:
+        *_, answer = self.events(question, mode, **options)
+        return answer
+
     def health(self) -> dict:
         info = {
             "status": "ready",
@@ -51,6 +78,7 @@ class Service:
             "chunks": 0,
             "embedding_model": self.settings.embed_model_name,
             "reranker": self.settings.cross_encoder or "sentence-level (MiniLM + lexical)",
+            "llm": describe(self.settings),
             "version": __version__,
         }
         try:

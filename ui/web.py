@@ -8,7 +8,7 @@ import gradio as gr
 
 from rag.errors import RagError
 from rag.retrieve import Filters
-from ui.render import answer_html
+from ui.render import answer_html, streaming_html
 from ui.service import Service
 
 EXAMPLES = [
@@ -18,6 +18,10 @@ EXAMPLES = [
     "How many allies are in NATO?",
     "What is the capital of Australia?",
 ]
+
+
+EXTRACTIVE = "Quoted from the articles"
+GENERATIVE = "Written by the LLM (verified)"
 
 
 def theme() -> gr.themes.Base:
@@ -36,20 +40,29 @@ def _date(value: str, name: str) -> date | None:
 
 
 def build_ui(service: Service) -> gr.Blocks:
-    def ask(question: str, top_k: float, source: str, published_from: str, published_to: str) -> str:
+    generative = service.settings.generative
+
+    def ask(question: str, mode: str, top_k: float, source: str, published_from: str, published_to: str):
+        """Yields the model's text while it writes (generative mode), then the verified answer with sources."""
         filters = Filters(
             source=(source or "").strip() or None,
             published_from=_date(published_from, "Published from"),
             published_to=_date(published_to, "Published to"),
         )
+        mode = "generative" if mode == GENERATIVE else "extractive"
+        written = ""
         try:
-            answer = service.run(question, top_k=int(top_k), filters=filters).answer
-            store = service.pipeline().store
-            ids = {c.article_id for c in [*answer.citations, *answer.related]}
-            texts = {i: a.text for i in ids if (a := store.get_article(i)) is not None}
+            for event in service.events(question, mode, top_k=int(top_k), filters=filters):
+                if isinstance(event, str):
+                    written += event
+                    yield streaming_html(written)
+                    continue
+                store = service.pipeline().store
+                ids = {c.article_id for c in [*event.citations, *event.related]}
+                texts = {i: a.text for i in ids if (a := store.get_article(i)) is not None}
+                yield answer_html(event, texts)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
-        return answer_html(answer, texts)
 
     with gr.Blocks(title="Ask the articles", analytics_enabled=False) as blocks:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, each claim with its source.")
@@ -58,6 +71,14 @@ def build_ui(service: Service) -> gr.Blocks:
                 label="Question", placeholder="Who proposed delaying NATO membership?", scale=5, elem_id="question"
             )
             button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        mode = gr.Radio(
+            [EXTRACTIVE, GENERATIVE],
+            value=EXTRACTIVE,
+            label="Answer",
+            visible=generative,
+            elem_id="mode",
+            info="Generative: an LLM writes the answer; every sentence is checked against the passage it cites.",
+        )
         with gr.Accordion("Settings", open=False):
             top_k = gr.Slider(1, 20, value=service.settings.top_k, step=1, label="Passages to consider")
             source = gr.Textbox(label="Source (exact name)", placeholder="any")
@@ -66,7 +87,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
         output = gr.HTML(elem_id="answer")
         gr.Examples(EXAMPLES, inputs=question, label="Examples")
-        inputs = [question, top_k, source, published_from, published_to]
+        inputs = [question, mode, top_k, source, published_from, published_to]
         button.click(ask, inputs, output)
         question.submit(ask, inputs, output)
     return blocks

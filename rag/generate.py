@@ -1,0 +1,76 @@
+"""Generative answers: the LLM writes from the reranked passages, then every sentence is verified.
+
+Three steps, so a server can hold its lock only around the CPU-bound parts: :meth:`gate` (abstain without
+calling the model when retrieval found no evidence), :meth:`generate` (stream the model's text) and
+:meth:`finish` (verify the citations and build the answer object).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from rag.answer import abstention, confidence
+from rag.llm import describe, load_llm, stream_chat
+from rag.pipeline import Prepared, elapsed_ms
+from rag.prompt import messages
+from rag.settings import Settings
+from rag.types import Answer
+from rag.verify import Verifier, is_refusal, parse_claims
+
+
+class GenerativeAnswerer:
+    def __init__(self, settings: Settings, embed) -> None:
+        self.settings = settings
+        self.llm = load_llm(settings)
+        self.where = describe(settings) or ""
+        self.verifier = Verifier(embed, settings.support_threshold)
+
+    def gate(self, prepared: Prepared) -> Answer | None:
+        """The extractive abstention, when the passages hold no evidence worth asking a model about."""
+        if prepared.evidence >= self.settings.abstain_below:
+            return None
+        return self._abstain(prepared, generated=None)
+
+    def generate(self, prepared: Prepared) -> Iterator[str]:
+        started = time.perf_counter()
+        first = True
+        prompt = messages(prepared.question.text, prepared.context)
+        for delta in stream_chat(self.llm, prompt, self.settings.llm_timeout, self.where):
+            if first:
+                prepared.timings["first_token"] = elapsed_ms(started)
+                first = False
+            yield delta
+        prepared.timings["generate"] = elapsed_ms(started)
+
+    def finish(self, prepared: Prepared, text: str) -> Answer:
+        """Verify ``text`` (the model's whole reply) into the answer object."""
+        started = time.perf_counter()
+        claims = parse_claims(text, len(prepared.context))
+        if not claims or is_refusal(claims):
+            return self._abstain(prepared, generated=text, started=started)
+        statements, citations, answer_text = self.verifier.verify(claims, prepared.context)
+        supported = sum(s.supported for s in statements)
+        if not supported:
+            answer = self._abstain(prepared, generated=text, started=started)
+            answer.statements = statements
+            return answer
+        span = prepared.assessment.span
+        short = span.text if span and span.text.lower() in answer_text.lower() else None
+        prepared.timings["verify"] = elapsed_ms(started)
+        share = supported / len(statements)
+        return Answer(
+            question=prepared.question.text, mode="generative", answer=answer_text, short_answer=short,
+            abstained=False, model=self.where, citations=citations, statements=statements,
+            confidence=round(confidence(prepared.evidence, self.settings.abstain_below) * share, 4),
+            timings_ms=prepared.finish_timings(),
+        )  # fmt: skip
+
+    def _abstain(self, prepared: Prepared, generated: str | None, started: float | None = None) -> Answer:
+        if started is not None:
+            prepared.timings["verify"] = elapsed_ms(started)
+        answer = abstention(prepared.question, prepared.sentences, prepared.evidence, self.settings.abstain_below)
+        answer.mode = "generative"
+        answer.model = self.where if generated is not None else None
+        answer.timings_ms = prepared.finish_timings()
+        return answer
