@@ -4,6 +4,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 # The CPU build of torch; an unpinned torch resolves to a multi-GB CUDA build.
 TORCH  := torch==2.13.0
+# llama-cpp-python ships only as source. The default native build crashes on CPUs with AMX (illegal
+# instruction), so build portable AVX2 kernels, once, into a wheel folder that later installs reuse.
+LLAMA_CPP  := llama-cpp-python==0.3.36
+WHEELS     ?= $(HOME)/.cache/rag-news/wheels
+LLAMA_WHEEL = $(WHEELS)/llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl
+LLAMA_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
@@ -11,8 +17,9 @@ export HF_HUB_DISABLE_TELEMETRY=1
 export ORT_DISABLE_TELEMETRY=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
+export OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: run test install install-test index serve lint clean
+.PHONY: run test install install-llm install-test index serve lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,11 +27,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e '.[test]'
+$(LLAMA_WHEEL): | $(VENV)/.installed
+	mkdir -p $(WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) wheel --no-deps --no-cache-dir $(LLAMA_CPP) -w $(WHEELS)
+
+$(VENV)/.installed-llm: $(VENV)/.installed $(LLAMA_WHEEL)
+	$(PIP) install --find-links $(WHEELS) -e '.[llm]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-llm
+	$(PIP) install --find-links $(WHEELS) -e '.[test,llm]'
 	touch $@
 
 install: $(VENV)/.installed
+install-llm: $(VENV)/.installed-llm
 install-test: $(VENV)/.installed-test
 
 index: install

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from evals.run import CONFIGS, MAIN_CONFIG
+from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG
 
 PACKAGE = Path(__file__).resolve().parent
 SEED_QUESTIONS = PACKAGE / "data" / "seed_questions.jsonl"
@@ -62,7 +62,10 @@ def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=None, metavar="N", help="evaluate N questions drawn at random")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed for --sample (default {DEFAULT_SEED})")
     p.add_argument(
-        "--configs", default=",".join(CONFIGS), help=f"comma-separated ablations (default: {','.join(CONFIGS)})"
+        "--configs",
+        default=",".join(DEFAULT_CONFIGS),
+        help=f"comma-separated, from {','.join(CONFIGS)} (default: {','.join(DEFAULT_CONFIGS)}; "
+        "generative needs RAG_LLM_URL or RAG_LLM_GGUF)",
     )
     p.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="results folder (default: evals/results/<timestamp>/)"

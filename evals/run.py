@@ -18,6 +18,7 @@ class Config:
     name: str
     retrieval: str
     rerank: bool
+    mode: str = "extractive"
 
 
 CONFIGS: dict[str, Config] = {
@@ -27,11 +28,13 @@ CONFIGS: dict[str, Config] = {
         Config("bm25", "bm25", False),
         Config("hybrid", "hybrid", False),
         Config("hybrid+rerank", "hybrid", True),
+        Config("generative", "hybrid", True, "generative"),  # needs RAG_LLM_URL or RAG_LLM_GGUF
     )
 }
+DEFAULT_CONFIGS = ("dense", "bm25", "hybrid", "hybrid+rerank")
 MAIN_CONFIG = "hybrid+rerank"
 TOP_K = 5  # passages judged for hit@k / MRR, and the pipeline's default top_k (answers are unchanged by it)
-STAGES = ("retrieve", "rerank", "answer", "total")
+STAGES = ("retrieve", "rerank", "answer", "first_token", "generate", "total")
 WORST = 10
 
 # Row order of tables and the JSON report. Latency rows are appended per stage.
@@ -41,7 +44,7 @@ COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused")
 
 
 def parse_configs(spec: str | Sequence[str] | None) -> list[Config]:
-    names = spec.split(",") if isinstance(spec, str) else list(spec or CONFIGS)
+    names = spec.split(",") if isinstance(spec, str) else list(spec or DEFAULT_CONFIGS)
     names = [n.strip() for n in names if n.strip()]
     unknown = [n for n in names if n not in CONFIGS]
     if unknown or not names:
@@ -139,10 +142,11 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
     cache = getattr(getattr(pipeline, "scorer", None), "cache", None)
     if hasattr(cache, "clear"):
         cache.clear()
-    pipeline.run("warm up", retrieval=config.retrieval, rerank=config.rerank)
+    options = {"retrieval": config.retrieval, "rerank": config.rerank, "mode": config.mode}
+    pipeline.run("warm up", **options)
     for item in items:
         try:
-            result = pipeline.run(item.question, top_k=TOP_K, retrieval=config.retrieval, rerank=config.rerank)
+            result = pipeline.run(item.question, top_k=TOP_K, **options)
             answers.append(result.answer)
             rankings.append(list(result.passages))
             errors.append(None)
