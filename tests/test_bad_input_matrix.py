@@ -176,6 +176,7 @@ MATRIX: list[tuple[str, str, object, object]] = [
     ("date range reversed", "cli",
      ["ask", REFERENCE, "--published-from", "2024-02-01", "--published-to", "2024-01-01"],
      "--published-from is after --published-to"),
+    ("generative without an LLM", "cli", ["ask", REFERENCE, "--generative"], "generative mode needs an LLM"),
     ("index: no such folder", "cli", ["index", "/nonexistent/articles"], "no such file or folder"),
     ("index: empty folder", "cli", ["index", "{empty_folder}"], "folder has no files to index"),
     # -- indexing: one bad file next to good ones

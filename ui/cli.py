@@ -77,6 +77,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.generative:
         answer = pipeline.ask(args.question, **options)
     else:
+        pipeline.generative()  # no LLM configured: say so before any work
         prepared = pipeline.prepare(args.question, **options)
         for event in pipeline.generate_events(prepared):
             if isinstance(event, str):
