@@ -38,7 +38,7 @@ class GenerativeAnswerer:
         prompt = messages(prepared.question.text, prepared.context)
         for delta in stream_chat(self.llm, prompt, self.settings.llm_timeout, self.where):
             if first:
-                prepared.timings["first_token"] = elapsed_ms(started)
+                prepared.timings["first_token"] = elapsed_ms(prepared.started)  # as the asker waits: from question in
                 first = False
             yield delta
         prepared.timings["generate"] = elapsed_ms(started)
