@@ -119,7 +119,9 @@ def _record(item: EvalItem, answer: Answer | None, ranking: Sequence[Passage], e
         ],  # fmt: skip
         "error": error,
         "scores": values,
-    }
+        **({"statements": [st.model_dump() for st in answer.statements], "model": answer.model}
+           if answer and answer.mode == "generative" else {}),
+    }  # fmt: skip
 
 
 def cited_texts(pipeline, answers: Sequence[Answer | None], cache: dict[str, str]) -> dict[str, str]:
