@@ -1,14 +1,26 @@
-"""The sentence-transformers embedding model, loaded once from a local folder through llama-index."""
+"""The sentence-transformers embedding model, loaded once from a local folder through llama-index.
+
+``RAG_EMBED_BACKEND`` picks the runtime: ``torch`` (sentence-transformers itself, the default) or an exported
+graph run by ONNX Runtime or OpenVINO (see :mod:`rag.encoder_backends`), exported into ``<home>/cache`` on
+first use. Every backend is a llama-index ``BaseEmbedding`` returning L2-normalized vectors.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from rag.settings import Settings
 
 
 @lru_cache(maxsize=4)
-def _load(model_path: str, batch_size: int, cache_folder: str):
+def _load(model_path: str, batch_size: int, cache_folder: str, backend: str = "torch", name: str = ""):
+    if backend != "torch":
+        from rag.encoder_backends import llama_embedding, load_exported
+
+        encoder = load_exported(model_path, backend, Path(cache_folder), batch_size, name)
+        return llama_embedding(encoder, model_path, batch_size)
+
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     return HuggingFaceEmbedding(
@@ -16,10 +28,14 @@ def _load(model_path: str, batch_size: int, cache_folder: str):
     )
 
 
-def load_embedder(settings: Settings):
-    """A ``HuggingFaceEmbedding`` for ``settings.embed_model``; shared per process (it costs ~100 MB)."""
+def load_embedder(settings: Settings, backend: str | None = None):
+    """A llama-index embedding for ``settings.embed_model`` on ``settings.embed_backend`` (or ``backend``);
+    shared per process (it costs ~100 MB)."""
     cache = settings.home / "cache"
-    return _load(settings.embed_model, settings.embed_batch_size, str(cache))
+    return _load(
+        settings.embed_model, settings.embed_batch_size, str(cache), backend or settings.embed_backend,
+        settings.embed_model_name,
+    )  # fmt: skip
 
 
 def embed_texts(embedder, texts: list[str], *, progress: bool = False) -> list[list[float]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Name prefix of the Chroma collections.")
 
     embed_model: str = Field("", description="Local sentence-transformers model folder; empty = packaged MiniLM.")
+    embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino"] = Field(
+        "torch",
+        description="Encoder runtime: torch (sentence-transformers), onnx (ONNX Runtime fp32), onnx-int8 (dynamic "
+        "int8), openvino (f32); exported into home/cache on first use; onnx-int8 vectors differ, so re-index.",
+    )
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per embedding batch.")
     chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(40, ge=0, description="Chunk overlap in tokens.")
@@ -69,6 +75,20 @@ class Settings(BaseSettings):
         if self.embed_model == packaged_embedding_model():
             return "all-MiniLM-L6-v2"
         return Path(self.embed_model).name
+
+    @property
+    def embed_identity(self) -> str:
+        """What the index records as its embedding model: the model name, plus the backend when that backend's
+        vectors are not torch's (int8); the fp32 backends reproduce torch, so their indexes are interchangeable."""
+        from rag.encoder_backends import BACKENDS
+
+        exact = BACKENDS[self.embed_backend].exact
+        return self.embed_model_name if exact else f"{self.embed_model_name} [{self.embed_backend}]"
+
+    @field_validator("embed_backend", mode="before")
+    @classmethod
+    def _backend_lowercase(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("embed_model")
     @classmethod

@@ -136,7 +136,7 @@ class Store:
 
     @property
     def model_name(self) -> str:
-        return self.settings.embed_model_name
+        return self.settings.embed_identity
 
     # -- generation: bumped after every write, so readers know when to rebuild derived state (BM25)
     def generation(self) -> int:
