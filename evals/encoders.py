@@ -61,10 +61,11 @@ def bbc_inputs(settings: Settings, chunks: int, sentences: int, seed: int) -> tu
 
 
 def load_backends(names: list[str], home: Path) -> tuple[dict, list[dict]]:
-    """Each backend's llama-index embedder (exported into ``home/cache`` first), and a row on what that cost."""
+    """Each backend's llama-index embedder (exported into a fresh ``home/models`` first), and a row on what that
+    cost."""
     from rag.encoder_backends import backend_spec, export_folder, int8_preset
 
-    settings = Settings(home=home)
+    settings = Settings(home=home, model_cache=home / "models")
     embedders, rows = {}, []
     for name in names:
         spec = backend_spec(name)
@@ -72,11 +73,11 @@ def load_backends(names: list[str], home: Path) -> tuple[dict, list[dict]]:
                "load s": "-", "graph MB": "-"}  # fmt: skip
         try:
             if spec.runtime != "torch":
-                before = set((home / "cache").rglob("export.json"))
+                before = set(settings.model_cache.rglob("export.json"))
                 started = time.perf_counter()
-                folder = export_folder(settings.embed_model, home / "cache", spec, settings.embed_model_name)
+                folder = export_folder(settings.embed_model, settings.model_cache, spec, settings.embed_model_name)
                 took = time.perf_counter() - started
-                row["export s"] = took if set((home / "cache").rglob("export.json")) - before else "reused"
+                row["export s"] = took if set(settings.model_cache.rglob("export.json")) - before else "reused"
                 row["graph MB"] = (folder / "model.onnx").stat().st_size / 2**20
                 preset = int8_preset() if spec.quantize == "auto" else spec.quantize
                 row["variant"] = f"int8 {preset}" if preset else "fp32"

@@ -1,7 +1,7 @@
 """The sentence-transformers embedding model, loaded once from a local folder through llama-index.
 
 ``RAG_EMBED_BACKEND`` picks the runtime: ``torch`` (sentence-transformers itself, the default) or an exported
-graph run by ONNX Runtime or OpenVINO (see :mod:`rag.encoder_backends`), exported into ``<home>/cache`` on
+graph run by ONNX Runtime or OpenVINO (see :mod:`rag.encoder_backends`), exported into ``RAG_MODEL_CACHE`` on
 first use. Every backend is a llama-index ``BaseEmbedding`` returning L2-normalized vectors.
 """
 
@@ -31,7 +31,7 @@ def _load(model_path: str, batch_size: int, cache_folder: str, backend: str = "t
 def load_embedder(settings: Settings, backend: str | None = None):
     """A llama-index embedding for ``settings.embed_model`` on ``settings.embed_backend`` (or ``backend``);
     shared per process (it costs ~100 MB)."""
-    cache = settings.home / "cache"
+    cache = settings.model_cache
     return _load(
         settings.embed_model, settings.embed_batch_size, str(cache), backend or settings.embed_backend,
         settings.embed_model_name,

@@ -41,7 +41,7 @@ class Pipeline:
         self.store = store or Store(self.settings)
         self.embedder = load_embedder(self.settings)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates)
-        self.scorer = SentenceScorer(self.embedder)
+        self.scorer = SentenceScorer(load_embedder(self.settings, self.settings.rerank_backend))
         self.cross_encoder = (
             CrossEncoderReranker(self.settings.cross_encoder, self.settings.candidates)
             if self.settings.cross_encoder else None

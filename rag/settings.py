@@ -26,10 +26,14 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Name prefix of the Chroma collections.")
 
     embed_model: str = Field("", description="Local sentence-transformers model folder; empty = packaged MiniLM.")
-    embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino"] = Field(
+    model_cache: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "rag-news" / "models",
+        description="Derived model files (exported ONNX/OpenVINO encoders), shared by every home.",
+    )
+    embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
         "torch",
         description="Encoder runtime: torch (sentence-transformers), onnx (ONNX Runtime fp32), onnx-int8 (dynamic "
-        "int8), openvino (f32); exported into home/cache on first use; onnx-int8 vectors differ, so re-index.",
+        "int8), openvino (f32), openvino-bf16; exported into model_cache on first use; int8/bf16 vectors differ: re-index.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per embedding batch.")
     chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
@@ -37,6 +41,11 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages returned with an answer.")
     candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
+    rerank_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
+        "openvino-bf16",
+        description="Encoder runtime for the query-time sentence reranker (and answer verification); its vectors "
+        "are never stored, so any backend works with any index.",
+    )
     rerank_depth: int = Field(10, ge=1, le=200, description="Fused passages whose sentences the reranker scores.")
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(0.52, description="Evidence score under which the answerer abstains.")
@@ -85,7 +94,7 @@ class Settings(BaseSettings):
         exact = BACKENDS[self.embed_backend].exact
         return self.embed_model_name if exact else f"{self.embed_model_name} [{self.embed_backend}]"
 
-    @field_validator("embed_backend", mode="before")
+    @field_validator("embed_backend", "rerank_backend", mode="before")
     @classmethod
     def _backend_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value

@@ -49,7 +49,7 @@ def test_missing_package_is_a_clear_error(monkeypatch, settings):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "openvino" else real(name, *a))
     with pytest.raises(RagError, match=r"pip install 'rag-news\[openvino\]'"):
-        encoder_backends.load_exported(settings.embed_model, "openvino", settings.home / "cache", 8)
+        encoder_backends.load_exported(settings.embed_model, "openvino", settings.model_cache, 8)
 
 
 @pytest.mark.slow
@@ -64,10 +64,10 @@ def test_onnx_backend_reproduces_torch(settings):
     onnx_vector = np.array(load_embedder(onnx_settings).get_text_embedding(sentence))
     assert float(np.dot(torch_vector, onnx_vector)) > 0.99
 
-    exports = list((settings.home / "cache" / "encoders").glob("*/onnx/export.json"))
-    assert len(exports) == 1  # exported under the home, not beside the packaged model
+    exports = list((settings.model_cache / "encoders").glob("*/onnx/export.json"))
+    assert len(exports) == 1  # exported into the model cache, not beside the packaged model
     stamp = exports[0].stat().st_mtime_ns
     from rag.encoder_backends import load_exported
 
-    load_exported(onnx_settings.embed_model, "onnx", settings.home / "cache", 8, onnx_settings.embed_model_name)
+    load_exported(onnx_settings.embed_model, "onnx", settings.model_cache, 8, onnx_settings.embed_model_name)
     assert exports[0].stat().st_mtime_ns == stamp  # reused, not exported again
