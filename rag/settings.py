@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
         "torch",
         description="Encoder runtime: torch (sentence-transformers), onnx (ONNX Runtime fp32), onnx-int8 (dynamic "
-        "int8), openvino (f32), openvino-bf16; exported into model_cache on first use; int8/bf16 vectors differ: re-index.",
+        "int8), openvino (f32), openvino-bf16; exported into model_cache on first use; int8/bf16 vectors "
+        "differ from torch's, so switching to them needs a re-index.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per embedding batch.")
     chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
