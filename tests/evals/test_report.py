@@ -8,7 +8,7 @@ import pytest
 from evals.cli import SEED_QUESTIONS, add_eval_parser
 from evals.gate import THRESHOLDS, check, load_thresholds
 from evals.report import format_table, write_report
-from evals.run import CONFIGS, MAIN_CONFIG, diagnose, parse_configs, worst_questions
+from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG, diagnose, parse_configs, worst_questions
 from rag.errors import BadInput
 
 
@@ -110,7 +110,9 @@ def test_bad_thresholds_raise(tmp_path, bad):
 
 
 def test_parse_configs():
-    assert [c.name for c in parse_configs(None)] == list(CONFIGS)
+    assert [c.name for c in parse_configs(None)] == list(DEFAULT_CONFIGS)
+    assert "generative" in CONFIGS and "generative" not in DEFAULT_CONFIGS  # it needs an LLM: asked for by name
+    assert parse_configs("generative")[0].mode == "generative"
     assert [(c.retrieval, c.rerank) for c in parse_configs("hybrid+rerank, dense")] == [
         ("hybrid", True),
         ("dense", False),
