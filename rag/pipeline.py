@@ -83,7 +83,7 @@ class Pipeline:
 
         t = time.perf_counter()
         query_vector = self.embedder.get_query_embedding(text)
-        passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval)
+        passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval, embedding=query_vector)
         timings["retrieve"] = elapsed_ms(t)
 
         t = time.perf_counter()

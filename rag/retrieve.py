@@ -116,10 +116,13 @@ class HybridRetriever:
 
     # -- retrieval
     def retrieve(self, question: str, *, filters: Filters = Filters(), mode: str = "hybrid",
-                 k: int | None = None) -> list[Passage]:  # fmt: skip
+                 k: int | None = None, embedding: list[float] | None = None) -> list[Passage]:  # fmt: skip
+        """``embedding``: the question's vector when the caller has it already (the dense side then skips
+        embedding the question a second time)."""
         from llama_index.core.llms import MockLLM
         from llama_index.core.retrievers import QueryFusionRetriever
         from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+        from llama_index.core.schema import QueryBundle
 
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -129,14 +132,15 @@ class HybridRetriever:
         retrievers = [r for r in (dense, bm25) if r is not None]
         if not retrievers:
             return []
+        query = QueryBundle(query_str=question, embedding=embedding)
         if len(retrievers) == 1:
-            results = retrievers[0].retrieve(question)
+            results = retrievers[0].retrieve(query)
         else:
             fusion = QueryFusionRetriever(
                 retrievers, llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK, num_queries=1,
                 similarity_top_k=k, use_async=False,
             )  # fmt: skip
-            results = fusion.retrieve(question)
+            results = fusion.retrieve(query)
         return [to_passage(r) for r in results[:k]]
 
 
