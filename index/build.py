@@ -73,15 +73,6 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     report.chunks += changed_chunks
     report.unchanged += changed_chunks - len(new)
 
-    cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new) if new else {}
-    to_embed = sorted({c.text_hash: c.text for c, _, _ in new if c.text_hash not in cached}.items())
-    if to_embed:
-        if progress:
-            print(f"embedding {len(to_embed)} chunks", file=sys.stderr)
-        vectors = embed_texts(load_embedder(settings), [t for _, t in to_embed], progress=progress)
-        cached.update(zip([h for h, _ in to_embed], vectors, strict=True))
-    report.embedded = len(to_embed)
-
     # Write order matters for crash safety: article records, then their new chunks, then deletions (chunks
     # before their article records). At every point each chunk's article has a record, so a killed run never
     # leaves chunks that no run would sweep (the sweep finds chunks through article records, by origin); what
@@ -90,13 +81,7 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     for origin, ids in by_origin.items():
         kept = [articles_by_id[i] for i in ids if i in articles_by_id]
         store.upsert_articles(kept, origin)
-    if new:
-        store.upsert_chunks(
-            ids=[c.id for c, _, _ in new],
-            embeddings=[cached[c.text_hash] for c, _, _ in new],
-            documents=[c.text for c, _, _ in new],
-            metadatas=[chunk_metadata(a, c, p) for c, a, p in new],
-        )
+    report.embedded = _embed_and_write(new, store, settings, progress)
     if stale_meta:
         store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
     report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
@@ -109,6 +94,43 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     if articles or report.deleted:
         store.bump_generation()
     return report
+
+
+WRITE_GROUP = 512  # chunks embedded per step; each step's Chroma write overlaps the next step's embedding
+
+
+def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settings: Settings, progress: bool) -> int:
+    """Embed the new chunks (reusing stored vectors of identical texts) and write them, shortest texts first
+    (least padding). Each group is written by a background thread while the model embeds the next one, so the
+    store's write time hides behind the model's. Returns how many texts were embedded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not new:
+        return 0
+    cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new)
+    missing = len({c.text_hash for c, _, _ in new} - set(cached))
+    if progress and missing:
+        print(f"embedding {missing} chunks", file=sys.stderr)
+    embedder = load_embedder(settings) if missing else None
+    ordered = sorted(new, key=lambda item: len(item[0].text))
+    embedded = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = []
+        for lo in range(0, len(ordered), WRITE_GROUP):
+            group = ordered[lo : lo + WRITE_GROUP]
+            todo = sorted({c.text_hash: c.text for c, _, _ in group if c.text_hash not in cached}.items())
+            if todo:
+                vectors = embed_texts(embedder, [t for _, t in todo], progress=progress)
+                cached.update(zip([h for h, _ in todo], vectors, strict=True))
+                embedded += len(todo)
+            pending.append(writer.submit(
+                store.upsert_chunks, ids=[c.id for c, _, _ in group],
+                embeddings=[cached[c.text_hash] for c, _, _ in group], documents=[c.text for c, _, _ in group],
+                metadatas=[chunk_metadata(a, c, p) for c, a, p in group],
+            ))  # fmt: skip
+        for future in pending:
+            future.result()  # a failed write fails the run, before any deletion or "fully indexed" marker
+    return embedded
 
 
 def chunk_metadata(article: Article, chunk: Chunk, position: int) -> dict:
