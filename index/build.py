@@ -78,10 +78,8 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     # leaves chunks that no run would sweep (the sweep finds chunks through article records, by origin); what
     # a killed run left undone, the next run does. The "fully indexed" marker that lets a later run skip an
     # unchanged article is written last. tests/index/test_crash_recovery.py crashes at every write.
-    for origin, ids in by_origin.items():
-        kept = [articles_by_id[i] for i in ids if i in articles_by_id]
-        store.upsert_articles(kept, origin)
-    report.embedded = _embed_and_write(new, store, settings, progress)
+    records = {origin: [articles_by_id[i] for i in ids if i in articles_by_id] for origin, ids in by_origin.items()}
+    report.embedded = _embed_and_write(new, store, settings, progress, records)
     if stale_meta:
         store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
     report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
@@ -90,7 +88,7 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     for origin, ids in by_origin.items():
         changed = [articles_by_id[i] for i in ids if i in articles_by_id]
         if changed:
-            store.upsert_articles(changed, origin, counts, marker)
+            store.mark_indexed(changed, origin, counts, marker)
     if articles or report.deleted:
         store.bump_generation()
     return report
@@ -99,14 +97,55 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
 WRITE_GROUP = 512  # chunks embedded per step; each step's Chroma write overlaps the next step's embedding
 
 
-def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settings: Settings, progress: bool) -> int:
-    """Embed the new chunks (reusing stored vectors of identical texts) and write them, shortest texts first
-    (least padding). Each group is written by a background thread while the model embeds the next one, so the
-    store's write time hides behind the model's. Returns how many texts were embedded."""
-    from concurrent.futures import ThreadPoolExecutor
+def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settings: Settings, progress: bool,
+                     records: dict[str, list[Article]]) -> int:  # fmt: skip
+    """Write the article ``records`` (by origin), then embed the new chunks (reusing stored vectors of identical
+    texts) and write them, shortest texts first (least padding). One background thread does every write, in
+    order, while the model embeds the next group, so the store's write time hides behind the model's.
+    Returns how many texts were embedded."""
+    writer = _OrderedWriter()
+    try:
+        for origin, kept in records.items():
+            writer.submit(store.upsert_articles, kept, origin)
+        embedded = _embed_groups(new, store, settings, progress, writer) if new else 0
+    finally:
+        writer.wait()  # a failed write fails the run, before any deletion or "fully indexed" marker
+    return embedded
 
-    if not new:
-        return 0
+
+class _OrderedWriter:
+    """One background thread doing the store writes in the order given; after a failed write it does no more
+    (a chunk must never be written when its article's record was not)."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending: list = []
+        self.failed = False
+
+    def submit(self, write, *args, **kwargs) -> None:
+        def run():
+            if self.failed:
+                raise RuntimeError("not written: an earlier write failed")
+            try:
+                return write(*args, **kwargs)
+            except BaseException:
+                self.failed = True
+                raise
+
+        self.pending.append(self.pool.submit(run))
+
+    def wait(self) -> None:
+        """Block until every write is done; raise the first failure."""
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _embed_groups(new, store: Store, settings: Settings, progress: bool, writer: _OrderedWriter) -> int:
     cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new)
     missing = len({c.text_hash for c, _, _ in new} - set(cached))
     if progress and missing:
@@ -114,22 +153,20 @@ def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settin
     embedder = load_embedder(settings) if missing else None
     ordered = sorted(new, key=lambda item: len(item[0].text))
     embedded = 0
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = []
-        for lo in range(0, len(ordered), WRITE_GROUP):
-            group = ordered[lo : lo + WRITE_GROUP]
-            todo = sorted({c.text_hash: c.text for c, _, _ in group if c.text_hash not in cached}.items())
-            if todo:
-                vectors = embed_texts(embedder, [t for _, t in todo], progress=progress)
-                cached.update(zip([h for h, _ in todo], vectors, strict=True))
-                embedded += len(todo)
-            pending.append(writer.submit(
-                store.upsert_chunks, ids=[c.id for c, _, _ in group],
-                embeddings=[cached[c.text_hash] for c, _, _ in group], documents=[c.text for c, _, _ in group],
-                metadatas=[chunk_metadata(a, c, p) for c, a, p in group],
-            ))  # fmt: skip
-        for future in pending:
-            future.result()  # a failed write fails the run, before any deletion or "fully indexed" marker
+    for lo in range(0, len(ordered), WRITE_GROUP):
+        if writer.failed:
+            break  # wait() raises the failure
+        group = ordered[lo : lo + WRITE_GROUP]
+        todo = sorted({c.text_hash: c.text for c, _, _ in group if c.text_hash not in cached}.items())
+        if todo:
+            vectors = embed_texts(embedder, [t for _, t in todo], progress=progress)
+            cached.update(zip([h for h, _ in todo], vectors, strict=True))
+            embedded += len(todo)
+        writer.submit(
+            store.upsert_chunks, ids=[c.id for c, _, _ in group],
+            embeddings=[cached[c.text_hash] for c, _, _ in group], documents=[c.text for c, _, _ in group],
+            metadatas=[chunk_metadata(a, c, p) for c, a, p in group],
+        )  # fmt: skip
     return embedded
 
 

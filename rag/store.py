@@ -58,6 +58,17 @@ def _local_store_path(home: Path, create: bool) -> Path:
     return path
 
 
+def _article_record(article: Article, origin: str, n_chunks: int = 0, marker: str = "") -> dict:
+    return {
+        **article_metadata(article),
+        "origin": origin,
+        "article_hash": article.content_hash,
+        "text_hash": stable_hash(article.text),
+        "indexed": f"{article.content_hash}:{marker}" if marker else "",
+        "n_chunks": n_chunks,
+    }
+
+
 def _batches(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -184,26 +195,21 @@ class Store:
             yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
 
     # -- articles
-    def upsert_articles(self, articles: list[Article], origin: str, chunk_counts: dict[str, int] | None = None,
-                        marker: str = "") -> None:  # fmt: skip
-        """Write article records. ``marker`` (with ``chunk_counts``) is set only once an article's chunks are
-        all written: a later run may then skip the article while its content and chunking are unchanged."""
+    def upsert_articles(self, articles: list[Article], origin: str) -> None:
+        """Write article records (text and metadata), not yet marked as fully indexed."""
         for batch in _batches(articles, 1000):
             self.articles.upsert(
+                ids=[a.id for a in batch], embeddings=[[1.0]] * len(batch), documents=[a.text for a in batch],
+                metadatas=[_article_record(a, origin) for a in batch],
+            )  # fmt: skip
+
+    def mark_indexed(self, articles: list[Article], origin: str, chunk_counts: dict[str, int], marker: str) -> None:
+        """Mark articles whose chunks are all written: a later run may skip them while their content and
+        chunking are unchanged. Metadata only: the text was written with the record."""
+        for batch in _batches(articles, 1000):
+            self.articles.update(
                 ids=[a.id for a in batch],
-                embeddings=[[1.0]] * len(batch),
-                documents=[a.text for a in batch],
-                metadatas=[
-                    {
-                        **article_metadata(a),
-                        "origin": origin,
-                        "article_hash": a.content_hash,
-                        "text_hash": stable_hash(a.text),
-                        "indexed": f"{a.content_hash}:{marker}" if marker else "",
-                        "n_chunks": (chunk_counts or {}).get(a.id, 0),
-                    }
-                    for a in batch
-                ],
+                metadatas=[_article_record(a, origin, chunk_counts.get(a.id, 0), marker) for a in batch],
             )
 
     def delete_articles(self, ids: Iterable[str]) -> None:
