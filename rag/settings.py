@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         description="Derived model files (exported ONNX/OpenVINO encoders), shared by every home.",
     )
     embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
-        "torch",
+        "openvino",
         description="Encoder runtime: torch (sentence-transformers), onnx (ONNX Runtime fp32), onnx-int8 (dynamic "
         "int8), openvino (f32), openvino-bf16; exported into model_cache on first use; int8/bf16 vectors "
         "differ from torch's, so switching to them needs a re-index.",

@@ -9,9 +9,11 @@ from rag.errors import RagError
 from rag.settings import Settings, load_settings
 
 
-def test_default_backend_is_torch(settings):
-    assert settings.embed_backend == "torch"
+def test_default_backends_keep_torch_vectors(settings):
+    # OpenVINO f32 reproduces torch's vectors: an index built with either is valid for both
+    assert settings.embed_backend == "openvino"
     assert settings.embed_identity == "all-MiniLM-L6-v2"
+    assert settings.model_copy(update={"embed_backend": "torch"}).embed_identity == "all-MiniLM-L6-v2"
 
 
 @pytest.mark.parametrize("value", ["torch", "onnx", "onnx-int8", "openvino", " ONNX-Int8 "])
