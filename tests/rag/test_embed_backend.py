@@ -61,8 +61,9 @@ def test_onnx_backend_reproduces_torch(settings):
     from rag.embedding import load_embedder
 
     sentence = "Retired general Keith Kellogg proposed delaying Ukraine's NATO membership."
+    settings = Settings(home=settings.home, model_cache=settings.home / "models", embed_backend="torch")
     torch_vector = np.array(load_embedder(settings).get_text_embedding(sentence))
-    onnx_settings = Settings(home=settings.home, embed_backend="onnx")
+    onnx_settings = settings.model_copy(update={"embed_backend": "onnx"})
     onnx_vector = np.array(load_embedder(onnx_settings).get_text_embedding(sentence))
     assert float(np.dot(torch_vector, onnx_vector)) > 0.99
 
