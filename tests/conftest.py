@@ -81,3 +81,14 @@ def write_json_article(path: Path, **fields) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(fields), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def seed_home(tmp_path_factory) -> Path:
+    """A home with seeds/ indexed, shared by the tests that only read it."""
+    from index.build import index_paths
+    from rag.settings import Settings
+
+    home = tmp_path_factory.mktemp("seed-home")
+    index_paths([SEEDS], Settings(home=home))
+    return home

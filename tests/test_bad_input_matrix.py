@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from index.build import index_paths
 from index.load import load_paths
 from rag.settings import Settings
 from rag.store import Store
-from tests.conftest import SEEDS, write_articles
+from tests.conftest import write_articles
 from ui.app import create_app
 from ui.cli import main
 
@@ -226,13 +225,6 @@ def print_matrix():
     print("\n\nBad-input matrix\n")
     for r in [header, *rows]:
         print("  ".join(cell[:w].ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-
-
-@pytest.fixture(scope="module")
-def seed_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("matrix-seed-home")
-    index_paths([SEEDS], Settings(home=home))
-    return home
 
 
 @pytest.fixture(scope="module")

@@ -44,11 +44,6 @@ class Service:
                     self._pipeline = Pipeline(self.settings)
         return self._pipeline
 
-    def run(self, question: str, **options):
-        pipeline = self.pipeline()
-        with self._lock:
-            return pipeline.run(question, **options)
-
     def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
         """Text deltas (generative mode) and then the answer. Retrieval and verification hold the lock (they
         share the CPU-bound models); the LLM writes outside it, so other questions are answered meanwhile.
@@ -66,10 +61,6 @@ class Service:
         llm_lock = self._llm_lock if self.settings.llm_gguf and not self.settings.llm_url else nullcontext()
         with llm_lock:
             yield from pipeline.generate_events(prepared, self._lock)
-
-    def answer(self, question: str, mode: str = "extractive", **options) -> Answer:
-        *_, answer = self.events(question, mode, **options)
-        return answer
 
     def health(self) -> dict:
         info = {

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from evals.llm_models import smollm2
+from evals.load_test import stop
 from tests.ui.server import free_port
 
 
@@ -42,11 +43,7 @@ def llama_server(model=None) -> Iterator[str]:
             raise RuntimeError("llama_cpp.server did not start within 120 s")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 

@@ -13,10 +13,8 @@ import time
 import httpx
 import pytest
 
-from index.build import index_paths
 from rag.settings import Settings
 from rag.types import Answer
-from tests.conftest import SEEDS
 from tests.generative.servers import SilentServer
 from tests.ui.server import running_server
 
@@ -26,15 +24,8 @@ REFERENCE = "Who proposed delaying NATO membership?"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("generative-home")
-    index_paths([SEEDS], Settings(home=home))
-    return home
-
-
-@pytest.fixture(scope="module")
-def service_url(home, llm_url):
-    with running_server(Settings(home=home, llm_url=llm_url, llm_timeout=120, llm_max_tokens=96)) as url:
+def service_url(seed_home, llm_url):
+    with running_server(Settings(home=seed_home, llm_url=llm_url, llm_timeout=120, llm_max_tokens=96)) as url:
         yield url
 
 
@@ -108,9 +99,9 @@ def test_health_names_the_llm(service_url, llm_url):
     assert llm_url in httpx.get(f"{service_url}/health", timeout=30).json()["llm"]
 
 
-def test_a_hanging_then_dead_llm_gives_503_with_the_reason_and_the_service_stays_up(home):
+def test_a_hanging_then_dead_llm_gives_503_with_the_reason_and_the_service_stays_up(seed_home):
     silent = SilentServer()
-    with running_server(Settings(home=home, llm_url=silent.url, llm_timeout=2)) as base:
+    with running_server(Settings(home=seed_home, llm_url=silent.url, llm_timeout=2)) as base:
         started = time.monotonic()
         response = httpx.post(f"{base}/query", json={"question": REFERENCE, "mode": "generative"}, timeout=60)
         assert response.status_code == 503
