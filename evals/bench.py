@@ -98,7 +98,7 @@ def bench_query(args: argparse.Namespace) -> None:
     """Warm per-stage latency on BBC News + SQuAD dev paragraphs, and the plain llama-index peer on the same data."""
     import resource
 
-    from evals.metrics import percentile
+    from evals.metrics import f1_score, percentile
     from evals.squad import find_squad_dev, load_squad, sample_items, write_articles
     from rag.pipeline import Pipeline
 
@@ -111,48 +111,51 @@ def bench_query(args: argparse.Namespace) -> None:
     again = index_paths(folders, settings, first_line_title=True)
     noop_s = time.perf_counter() - started
 
-    backends = [b.strip() for b in args.rerank_backends.split(",") if b.strip()]
-    pipelines = {b: Pipeline(settings.model_copy(update={"rerank_backend": b})) for b in backends}
-    pipeline = pipelines[backends[0]]
+    variants = query_variants(args)
+    pipelines = {name: Pipeline(settings.model_copy(update=update)) for name, (update, _) in variants.items()}
+    baseline = next(iter(variants))
+    pipeline = pipelines[baseline]
     started = time.perf_counter()
-    pipeline.retriever._bm25_base()
+    pipeline.retriever.refresh()
     bm25_build_s = time.perf_counter() - started
     items = sample_items([i for i in squad.items if i.answers], args.questions + 5, args.seed)
     warm, items = items[:5], items[5:]
     for item in warm:
-        for p in pipelines.values():
-            p.run(item.question)
+        for name, p in pipelines.items():
+            p.run(item.question, rerank=variants[name][1])
 
-    # every question through each rerank backend in turn: the comparison sees the same machine load
-    stages = {b: {"retrieve": [], "rerank": [], "answer": [], "total": []} for b in backends}
-    hits: dict[str, list[bool]] = {b: [] for b in backends}
-    answers: dict[str, list[str | None]] = {b: [] for b in backends}
+    # every question through each variant in turn: the comparison sees the same machine load; no question is
+    # asked twice of one process variant (its sentence cache, if any, stays cold for it)
+    stages = {name: {"retrieve": [], "rerank": [], "read": [], "answer": [], "total": []} for name in variants}
+    hits: dict[str, list[bool]] = {name: [] for name in variants}
+    answers: dict[str, list[str | None]] = {name: [] for name in variants}
+    f1: dict[str, list[float]] = {name: [] for name in variants}
     peer_hits, peer_ms = [], []
     peer = peer_retriever(pipeline)
     for item in items:
-        for backend, p in pipelines.items():
-            result = p.run(item.question)
-            for stage, values in stages[backend].items():
-                values.append(result.answer.timings_ms[stage])
-            hits[backend].append(_hit(item, [(x.article_id, x.text) for x in result.passages[:5]]))
-            answers[backend].append(result.answer.short_answer)
+        for name, p in pipelines.items():
+            result = p.run(item.question, rerank=variants[name][1])
+            for stage, values in stages[name].items():
+                values.append(result.answer.timings_ms.get(stage, 0.0))
+            hits[name].append(_hit(item, [(x.article_id, x.text) for x in result.passages[:5]]))
+            answers[name].append(result.answer.short_answer)
+            f1[name].append(f1_score(result.answer.short_answer, item.answers))
         started = time.perf_counter()
         nodes = peer.retrieve(item.question)
         peer_ms.append((time.perf_counter() - started) * 1000)
         peer_hits.append(_hit(item, [(n.node.metadata["article_id"], n.node.get_content()) for n in nodes]))
-    ours_hits = hits[backends[0]]
-    if len(backends) > 1:
-        base = stages[backends[0]]["total"]
-        print(table([
-            {"rerank backend": b, "rerank p50": percentile(stages[b]["rerank"], 50),
-             "rerank p95": percentile(stages[b]["rerank"], 95), "total p50": percentile(stages[b]["total"], 50),
-             "total p95": percentile(stages[b]["total"], 95),
-             "x total p50": percentile(base, 50) / percentile(stages[b]["total"], 50),
-             "hit@5": sum(hits[b]) / len(items),
-             "same short answer": sum(x == y for x, y in zip(answers[b], answers[backends[0]], strict=True)),
-             } for b in backends
-        ], f"Rerank encoder backends, same questions interleaved (ms; baseline {backends[0]})"))  # fmt: skip
-    stages = stages[backends[0]]
+    ours_hits = hits[baseline]
+    base = stages[baseline]["total"]
+    print(table([
+        {"variant": name, "read p50": percentile(stages[name]["read"], 50),
+         "read p95": percentile(stages[name]["read"], 95), "total p50": percentile(stages[name]["total"], 50),
+         "total p95": percentile(stages[name]["total"], 95),
+         "x total p50": percentile(base, 50) / percentile(stages[name]["total"], 50),
+         "hit@5": sum(hits[name]) / len(items), "F1": sum(f1[name]) / len(items),
+         "same short answer": sum(x == y for x, y in zip(answers[name], answers[baseline], strict=True)),
+         } for name in variants
+    ], f"Variants, same questions interleaved (ms; baseline {baseline}; CPU: {cpu_name()})"))  # fmt: skip
+    stages = {k: v for k, v in stages[baseline].items() if any(v)}
 
     articles, chunks = pipeline.store.counts()
     rows = [{"stage": stage, "p50 ms": percentile(v, 50), "p95 ms": percentile(v, 95)} for stage, v in stages.items()]
@@ -162,7 +165,7 @@ def bench_query(args: argparse.Namespace) -> None:
         )
     )
     print(table([
-        {"pipeline": "ours: hybrid + rerank + extractive answer", "p50 ms": percentile(stages["total"], 50),
+        {"pipeline": f"ours: hybrid + reader ({baseline})", "p50 ms": percentile(stages["total"], 50),
          "p95 ms": percentile(stages["total"], 95), "hit@5": sum(ours_hits) / len(items)},
         {"pipeline": "llama-index VectorStoreIndex.as_retriever(top_k=5)", "p50 ms": percentile(peer_ms, 50),
          "p95 ms": percentile(peer_ms, 95), "hit@5": sum(peer_hits) / len(items)},
@@ -174,6 +177,30 @@ def bench_query(args: argparse.Namespace) -> None:
         {"measure": "BM25 rebuild from Chroma (s)", "value": bm25_build_s},
         {"measure": "peak RSS (MB)", "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024},
     ], "Index and memory"))  # fmt: skip
+
+
+def query_variants(args: argparse.Namespace) -> dict[str, tuple[dict, bool]]:
+    """``{name: (settings update, sentence rerank?)}``, the baseline first."""
+    backends = [b.strip() for b in args.reader_backends.split(",") if b.strip()]
+    variants: dict[str, tuple[dict, bool]] = {f"reader {b}": ({"reader_backend": b}, False) for b in backends}
+    for depth in (int(d) for d in args.reader_depths.split(",") if d.strip()):
+        variants[f"reader {backends[0]} depth {depth}"] = (
+            {"reader_backend": backends[0], "reader_depth": depth},
+            False,
+        )
+    if args.sentence_rerank:
+        variants["sentence rerank (openvino f32) + reader"] = (
+            {"reader_backend": backends[0], "rerank_backend": "openvino"}, True)  # fmt: skip
+    return variants
+
+
+def cpu_name() -> str:
+    """The CPU model and whether it has bf16/AMX, to print beside every timing."""
+    info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace") if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    extra = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{model} ({', '.join(extra) or 'no AVX2'})"
 
 
 def peer_retriever(pipeline):
@@ -237,8 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=bench_ingest)
     p = sub.add_parser("query", help="per-stage query latency at ~10k chunks, and the llama-index peer")
     p.add_argument("--questions", type=int, default=100)
-    p.add_argument("--rerank-backends", default="torch", help="comma-separated RAG_RERANK_BACKEND values to compare; "
-                   "the first one is the baseline and the one the other tables report")  # fmt: skip
+    p.add_argument("--reader-backends", default="openvino", help="comma-separated RAG_READER_BACKEND values to "
+                   "compare; the first one is the baseline and the one the other tables report")  # fmt: skip
+    p.add_argument("--reader-depths", default="", help="comma-separated RAG_READER_DEPTH values to compare too")
+    p.add_argument("--sentence-rerank", action="store_true", help="also measure the sentence reranker (f32) "
+                   "before the reader: the previous answer path's cost")  # fmt: skip
     p.add_argument("--seed", type=int, default=13)
     p.set_defaults(func=bench_query)
     p = sub.add_parser("startup", help="time from `rag serve` to the first answer")

@@ -24,6 +24,14 @@ def default_articles() -> Path:
     return here if here.exists() else PACKAGE.parent / "seeds"
 
 
+def default_corpus(questions: Path) -> list[Path]:
+    """The seed articles; for the seed question set, among the BBC News distractors it is gated on."""
+    from evals.corpora import seed_distractors
+
+    seeds = default_articles()
+    return [seeds, seed_distractors()] if questions.resolve() == SEED_QUESTIONS.resolve() else [seeds]
+
+
 def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "eval",
@@ -44,7 +52,8 @@ def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="PATH",
-        help="article files or folders the questions are about (default: seeds/)",
+        help="article files or folders the questions are about (default: seeds/, plus 30 BBC News distractor "
+        "articles for the seed question set)",
     )
     source = p.add_mutually_exclusive_group()
     source.add_argument(
@@ -120,7 +129,7 @@ def prepare(args: argparse.Namespace, base_home: Path):
         articles = [folder]
     else:
         items, problems = load_questions(args.questions)
-        articles = args.articles or [default_articles()]
+        articles = args.articles or default_corpus(args.questions)
         name = _home_name(articles[0].resolve().name, articles)
         home = base_home / "evals" / name
         source = str(args.questions)

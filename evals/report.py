@@ -55,6 +55,15 @@ def format_worst(report: dict) -> str:
     return "\n".join(lines) or "(none: every question scored perfectly)"
 
 
+def format_by_type(report: dict) -> str:
+    rows = report.get("by_type") or {}
+    lines = ["| question type | questions | EM | F1 | containment | answered |", "|---|---:|---:|---:|---:|---:|"]
+    for kind, r in rows.items():
+        lines.append(f"| {kind} | {r['questions']} | {_cell(r['exact_match'])} | {_cell(r['f1'])} | "
+                     f"{_cell(r['answer_containment'])} | {_cell(r['answered'])} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def to_markdown(report: dict) -> str:
     meta = report.get("meta", {})
     intro = [f"# Answer-quality eval: {meta.get('name', '')}".rstrip(": "), ""]
@@ -64,12 +73,14 @@ def to_markdown(report: dict) -> str:
     intro += [
         f"- main config: {report.get('main')}",
         "",
-        "Retrieval hits count a top-k passage from the gold article that contains a gold answer. EM/F1 use SQuAD "
-        "normalisation on the short answer (null scores 0) over answerable questions; abstention treats "
-        "'abstained' as the positive class. `n/a`: the metric does not apply to this question set.",
+        "Retrieval hits count a top-k passage from the gold article that contains a gold answer (normalised, on "
+        "word boundaries). EM/F1: answerable questions, SQuAD-style normalisation, on the short answer (null or "
+        "abstained scores 0); abstention treats 'abstained' as the positive class. `n/a`: the metric does not "
+        "apply to this question set.",
         "",
     ]
-    return "\n".join([*intro, format_table(report), "", f"## Worst questions ({report.get('main')})", "",
+    return "\n".join([*intro, format_table(report), "", f"## By question type ({report.get('main')}, answerable)",
+                      "", format_by_type(report), "", f"## Worst questions ({report.get('main')})", "",
                       format_worst(report), ""])  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ CONFIGS: dict[str, Config] = {
 DEFAULT_CONFIGS = ("dense", "bm25", "hybrid", "hybrid+rerank")
 MAIN_CONFIG = "hybrid+rerank"
 TOP_K = 5  # passages judged for hit@k / MRR, and the pipeline's default top_k (answers are unchanged by it)
-STAGES = ("retrieve", "rerank", "answer", "first_token", "generate", "total")
+STAGES = ("retrieve", "rerank", "read", "answer", "first_token", "generate", "total")
 WORST = 10
 
 # Row order of tables and the JSON report. Latency rows are appended per stage.
@@ -141,9 +142,7 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
     errors: list[str | None] = []
     # Each config starts from a cold sentence-embedding cache, or later configs would look faster only because
     # an earlier one embedded the same passages; then one untimed question warms this config's code path.
-    cache = getattr(getattr(pipeline, "scorer", None), "cache", None)
-    if hasattr(cache, "clear"):
-        cache.clear()
+    pipeline.clear_caches()
     options = {"retrieval": config.retrieval, "rerank": config.rerank, "mode": config.mode}
     pipeline.run("warm up", **options)
     for item in items:
@@ -194,7 +193,40 @@ def run_eval(items: Sequence[EvalItem], settings: Settings, configs: Sequence[Co
             report["per_question"][config.name] = records
     report["main"] = main_config(chosen)
     report["worst"] = worst_questions(report["per_question"][report["main"]])
+    report["by_type"] = by_question_type(report["per_question"][report["main"]])
     return report
+
+
+# -- by question type -------------------------------------------------------------------------------------
+QUESTION_TYPES = (("how many", "how many/much"), ("how much", "how many/much"), ("who", "who"), ("whom", "who"),
+                  ("whose", "who"), ("when", "when"), ("what year", "when"), ("where", "where"), ("why", "why"),
+                  ("which", "what/which"), ("what", "what/which"), ("how", "how"))  # fmt: skip
+
+
+def question_type(question: str) -> str:
+    """The question's wh-phrase, as a reader of the report groups them (the first one in the question)."""
+    lowered = " " + " ".join(re.sub(r"[^a-z0-9]+", " ", question.lower()).split()) + " "
+    found = [(lowered.find(f" {w} "), -len(w), kind) for w, kind in QUESTION_TYPES if f" {w} " in lowered]
+    return min(found)[2] if found else "other"
+
+
+def by_question_type(records: Sequence[dict]) -> dict[str, dict]:
+    """EM/F1/containment and answered share per question type, over answerable questions."""
+    groups: dict[str, list[dict]] = {}
+    for r in records:
+        if not r["unanswerable"]:
+            groups.setdefault(question_type(r["question"]), []).append(r)
+    out = {}
+    for kind, rs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+
+        def mean(metric: str, rs=rs) -> float | None:
+            values = [r["scores"].get(metric) for r in rs if r["scores"].get(metric) is not None]
+            return round(sum(values) / len(values), 4) if values else None
+
+        out[kind] = {"questions": len(rs), "exact_match": mean("exact_match"), "f1": mean("f1"),
+                     "answer_containment": mean("answer_containment"),
+                     "answered": round(sum(not r["abstained"] for r in rs) / len(rs), 4)}  # fmt: skip
+    return out
 
 
 # -- what went wrong --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Generative answers: the LLM writes from the reranked passages, then every sentence is verified.
+"""Generative answers: the LLM writes from the passages the reader ranked, then every sentence is verified.
 
 Three steps, so a server can hold its lock only around the CPU-bound parts: :meth:`gate` (abstain without
-calling the model when retrieval found no evidence), :meth:`generate` (stream the model's text) and
+calling the model when the reader found no answer), :meth:`generate` (stream the model's text) and
 :meth:`finish` (verify the citations and build the answer object).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from rag.answer import abstention, confidence
+from rag.answer import abstention
+from rag.evidence import Evidence, elapsed_ms
 from rag.llm import describe, load_llm, stream_chat
-from rag.pipeline import Prepared, elapsed_ms
 from rag.prompt import messages
 from rag.settings import Settings
 from rag.types import Answer
@@ -26,51 +26,51 @@ class GenerativeAnswerer:
         self.where = describe(settings) or ""
         self.verifier = Verifier(embed, settings.support_threshold)
 
-    def gate(self, prepared: Prepared) -> Answer | None:
+    def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""
-        if prepared.evidence >= self.settings.abstain_below:
+        if evidence.strength >= self.settings.abstain_below:
             return None
-        return self._abstain(prepared, generated=None)
+        return self._abstain(evidence, generated=None)
 
-    def generate(self, prepared: Prepared) -> Iterator[str]:
+    def generate(self, evidence: Evidence) -> Iterator[str]:
         started = time.perf_counter()
         first = True
-        prompt = messages(prepared.question.text, prepared.context)
+        prompt = messages(evidence.question.text, evidence.context)
         for delta in stream_chat(self.llm, prompt, self.settings.llm_timeout, self.where):
             if first:
-                prepared.timings["first_token"] = elapsed_ms(prepared.started)  # as the asker waits: from question in
+                evidence.timings["first_token"] = elapsed_ms(evidence.started)  # as the asker waits: from question in
                 first = False
             yield delta
-        prepared.timings["generate"] = elapsed_ms(started)
+        evidence.timings["generate"] = elapsed_ms(started)
 
-    def finish(self, prepared: Prepared, text: str) -> Answer:
+    def finish(self, evidence: Evidence, text: str) -> Answer:
         """Verify ``text`` (the model's whole reply) into the answer object."""
         started = time.perf_counter()
-        claims = parse_claims(text, len(prepared.context))
+        claims = parse_claims(text, len(evidence.context))
         if not claims or is_refusal(claims):
-            return self._abstain(prepared, generated=text, started=started)
-        statements, citations, answer_text = self.verifier.verify(claims, prepared.context)
+            return self._abstain(evidence, generated=text, started=started)
+        statements, citations, answer_text = self.verifier.verify(claims, evidence.context)
         supported = sum(s.supported for s in statements)
         if not supported:
-            answer = self._abstain(prepared, generated=text, started=started)
+            answer = self._abstain(evidence, generated=text, started=started)
             answer.statements = statements
             return answer
-        span = prepared.assessment.span
-        short = span.text if span and span.text.lower() in answer_text.lower() else None
-        prepared.timings["verify"] = elapsed_ms(started)
+        best = evidence.best  # the reader's span: the short answer when the model's text states it
+        short = best.text if best and best.text.lower() in answer_text.lower() else None
+        evidence.timings["verify"] = elapsed_ms(started)
         share = supported / len(statements)
         return Answer(
-            question=prepared.question.text, mode="generative", answer=answer_text, short_answer=short,
+            question=evidence.question.text, mode="generative", answer=answer_text, short_answer=short,
             abstained=False, model=self.where, citations=citations, statements=statements,
-            confidence=round(confidence(prepared.evidence, self.settings.abstain_below) * share, 4),
-            timings_ms=prepared.finish_timings(),
+            confidence=round(evidence.strength * share, 4),
+            timings_ms=evidence.finish_timings(),
         )  # fmt: skip
 
-    def _abstain(self, prepared: Prepared, generated: str | None, started: float | None = None) -> Answer:
+    def _abstain(self, evidence: Evidence, generated: str | None, started: float | None = None) -> Answer:
         if started is not None:
-            prepared.timings["verify"] = elapsed_ms(started)
-        answer = abstention(prepared.question, prepared.sentences, prepared.evidence, self.settings.abstain_below)
+            evidence.timings["verify"] = elapsed_ms(started)
+        answer = abstention(evidence, self.settings.abstain_below)
         answer.mode = "generative"
         answer.model = self.where if generated is not None else None
-        answer.timings_ms = prepared.finish_timings()
+        answer.timings_ms = evidence.finish_timings()
         return answer

@@ -1,4 +1,9 @@
-"""Question in, cited answer out: validate → retrieve (dense + BM25, fused) → rerank → extract.
+"""Question in, cited answer out: validate → retrieve (dense + BM25, fused) → read → answer.
+
+The reader reads the top fused passages in one batch; passages are then ordered by what it found (its
+answerability, with the fused rank as a small prior), and the extractive or the generative answerer writes
+from that :class:`~rag.evidence.Evidence`. The sentence-level reranker (MiniLM similarity + lexical coverage)
+may order the fused passages before the reader reads them (``rerank=True``, an ablation in ``rag eval``).
 
 A :class:`Pipeline` loads its models once and is safe to share between the threads of a server.
 """
@@ -11,13 +16,15 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from rag.answer import Assessment, assess, compose
+from rag.answer import compose
 from rag.embedding import load_embedder
 from rag.errors import BadQuestion, IndexMissing, LLMNotConfigured
-from rag.question import Question, analyse, validate
-from rag.rerank import CrossEncoderReranker, ScoredSentence, SentenceScorer, rerank_passages
+from rag.evidence import Evidence, elapsed_ms
+from rag.question import analyse, validate
+from rag.reader import ReadSpan, load_reader
+from rag.rerank import CrossEncoderReranker, SentenceScorer, rerank_passages
 from rag.retrieve import Filters, HybridRetriever
-from rag.settings import Settings
+from rag.settings import Settings, packaged_embedding_model
 from rag.store import Store
 from rag.types import Answer, Passage
 
@@ -25,14 +32,19 @@ logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
-NO_RERANK_PASSAGES = 3  # without the rerank stage, answers come from the top fused passages only
+RETRIEVAL_PRIOR = 0.1  # weight of the fused rank beside the reader's answerability when ordering readings
+
+
+def reading_score(reading: ReadSpan, rank: int) -> float:
+    """Combined reader + retrieval score of a passage's best span: answerability, nudged by retrieval rank."""
+    return reading.answerable + RETRIEVAL_PRIOR / (1 + rank)
 
 
 @dataclass
 class Result:
     answer: Answer
     passages: list[Passage] = field(default_factory=list)  # final ranking, best first
-    assessment: Assessment | None = None  # the evidence behind the abstain-or-answer decision
+    evidence: Evidence | None = None  # what the answer rests on: the reader's spans, best first
 
 
 class Pipeline:
@@ -41,18 +53,30 @@ class Pipeline:
         self.store = store or Store(self.settings)
         self.embedder = load_embedder(self.settings)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates)
-        self.scorer = SentenceScorer(load_embedder(self.settings, self.settings.rerank_backend))
+        self.reader = load_reader(packaged_embedding_model(), str(self.settings.model_cache),
+                                  self.settings.reader_backend)  # fmt: skip
+        self._scorer: SentenceScorer | None = None
         self.cross_encoder = (
             CrossEncoderReranker(self.settings.cross_encoder, self.settings.candidates)
             if self.settings.cross_encoder else None
         )  # fmt: skip
         self._generative = None
 
-    def warm_up(self) -> None:
-        """Load the lazy parts (BM25 index, spaCy) so the first real question is not the slow one."""
-        from rag.spans import load_nlp
+    @property
+    def scorer(self) -> SentenceScorer:
+        """The sentence scorer (MiniLM + lexical), loaded on first use: the optional sentence rerank and the
+        verification of generated answers need it; the reader's answer path does not."""
+        if self._scorer is None:
+            self._scorer = SentenceScorer(load_embedder(self.settings, self.settings.rerank_backend))
+        return self._scorer
 
-        load_nlp()
+    def clear_caches(self) -> None:
+        """Forget cached sentence vectors, so a benchmark or an eval config starts cold."""
+        if self._scorer is not None:
+            self._scorer.cache.clear()
+
+    def warm_up(self) -> None:
+        """Load the lazy parts (BM25 index) so the first real question is not the slow one."""
         if self.store.counts()[1]:
             self.run("warm up")
 
@@ -61,16 +85,13 @@ class Pipeline:
 
     def run(self, question: str, *, mode: str = "extractive", **options) -> Result:
         """Answer in one call (the CLI and evals); a server uses :meth:`prepare` and the answerers itself."""
-        prepared = self.prepare(question, **options)
-        if mode == "generative":
-            *_, answer = self.generate_events(prepared)
-        else:
-            answer = self.compose(prepared)
-        return Result(answer=answer, passages=prepared.context, assessment=prepared.assessment)
+        evidence = self.prepare(question, **options)
+        *_, answer = self.events(evidence, mode)
+        return Result(answer=answer, passages=evidence.context, evidence=evidence)
 
     def prepare(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
-                retrieval: str = "hybrid", rerank: bool = True) -> Prepared:  # fmt: skip
-        """Everything before an answer is written: validate, retrieve, rerank, weigh the evidence."""
+                retrieval: str = "hybrid", rerank: bool = False) -> Evidence:  # fmt: skip
+        """Everything before an answer is written: validate, retrieve, (rerank,) read."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         if top_k is not None and not 1 <= top_k <= 50:
@@ -86,29 +107,44 @@ class Pipeline:
         passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval, embedding=query_vector)
         timings["retrieve"] = elapsed_ms(t)
 
-        t = time.perf_counter()
         if rerank:
+            t = time.perf_counter()
             if self.cross_encoder:
                 passages = self.cross_encoder.rerank(text, passages)
-            depth = max(top_k, self.settings.rerank_depth)
-            sentences = self.scorer.score(parsed, query_vector, passages[:depth])
-            if not self.cross_encoder:
-                passages = rerank_passages(sentences, passages)
-        else:  # the plain pipeline: answer from the best sentences of the top fused passages
-            sentences = self.scorer.score(parsed, query_vector, passages[:NO_RERANK_PASSAGES])
-        timings["rerank"] = elapsed_ms(t)
+            else:
+                depth = max(top_k, self.settings.rerank_depth)
+                passages = rerank_passages(self.scorer.score(parsed, query_vector, passages[:depth]), passages)
+            timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
-        assessment = assess(parsed, sentences)
-        timings["assess"] = elapsed_ms(t)
-        return Prepared(parsed, passages[:top_k], sentences, assessment, timings, started)
+        read = passages[: self.settings.reader_depth]
+        readings = self.reader.read(text, read)
+        rank = {p.chunk_id: i for i, p in enumerate(passages)}
+        for p in passages:
+            p.scores["retrieval_rank"] = rank[p.chunk_id]
+        readings.sort(key=lambda r: -reading_score(r, rank[r.passage.chunk_id]))
+        order = {r.passage.chunk_id: i for i, r in enumerate(readings)}
+        for r in readings:
+            r.passage.scores["reader"] = round(r.answerable, 4)
+        passages = sorted(passages, key=lambda p: (order.get(p.chunk_id, len(order)), rank[p.chunk_id]))
+        timings["read"] = elapsed_ms(t)
+        return Evidence(parsed, passages[:top_k], readings, timings, started)
 
-    def compose(self, prepared: Prepared) -> Answer:
-        """The extractive answer: supporting sentences, a short answer span, or an abstention."""
+    def events(self, evidence: Evidence, mode: str = "extractive", lock=None) -> Iterator[str | Answer]:
+        """The one place that chooses between answer modes: text deltas (generative only), then the answer."""
+        if mode == "generative":
+            yield from self.generate_events(evidence, lock)
+            return
+        with lock or nullcontext():
+            answer = self.compose(evidence)
+        yield answer
+
+    def compose(self, evidence: Evidence) -> Answer:
+        """The extractive answer: the reader's span, the sentences citing it, or an abstention."""
         t = time.perf_counter()
-        answer = compose(prepared.question, prepared.sentences, self.settings.abstain_below, prepared.assessment)
-        prepared.timings["answer"] = elapsed_ms(t) + prepared.timings.pop("assess", 0.0)
-        answer.timings_ms = prepared.finish_timings()
+        answer = compose(evidence, self.settings.abstain_below)
+        evidence.timings["answer"] = elapsed_ms(t)
+        answer.timings_ms = evidence.finish_timings()
         return answer
 
     def generative(self):
@@ -121,44 +157,20 @@ class Pipeline:
             self._generative = GenerativeAnswerer(self.settings, self.scorer.embed)
         return self._generative
 
-    def generate_events(self, prepared: Prepared, lock=None) -> Iterator[str | Answer]:
+    def generate_events(self, evidence: Evidence, lock=None) -> Iterator[str | Answer]:
         """Text deltas as the model writes, then the verified :class:`Answer`. ``lock`` guards the CPU-bound
         verification when several threads share this pipeline; the model's generation runs outside it."""
         lock = lock or nullcontext()
         answerer = self.generative()
         with lock:
-            early = answerer.gate(prepared)
+            early = answerer.gate(evidence)
         if early is not None:
             yield early
             return
         pieces = []
-        for delta in answerer.generate(prepared):
+        for delta in answerer.generate(evidence):
             pieces.append(delta)
             yield delta
         with lock:
-            answer = answerer.finish(prepared, "".join(pieces))
+            answer = answerer.finish(evidence, "".join(pieces))
         yield answer
-
-
-@dataclass
-class Prepared:
-    """A question after retrieval and rerank: what either answerer writes from."""
-
-    question: Question
-    context: list[Passage]  # the top_k passages, best first: cited passages and the LLM's numbered context
-    sentences: list[ScoredSentence]  # every sentence of the reranked passages, best first
-    assessment: Assessment
-    timings: dict[str, float]
-    started: float
-
-    @property
-    def evidence(self) -> float:
-        return self.assessment.evidence()
-
-    def finish_timings(self) -> dict[str, float]:
-        self.timings["total"] = elapsed_ms(self.started)
-        return dict(self.timings)
-
-
-def elapsed_ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 2)

@@ -76,6 +76,10 @@ class HybridRetriever:
         self._lock = threading.Lock()
 
     # -- the BM25 side, kept consistent with the store
+    def refresh(self) -> None:
+        """Bring the BM25 index up to the store's generation now (a server's warm-up, a benchmark's timer)."""
+        self._bm25_base()
+
     def _bm25_base(self):
         generation = self.store.generation()
         if self._bm25 is None or generation != self._bm25_generation:

@@ -48,8 +48,18 @@ class Settings(BaseSettings):
         "are never stored, so any backend works with any index.",
     )
     rerank_depth: int = Field(10, ge=1, le=200, description="Fused passages whose sentences the reranker scores.")
+    reader_backend: Literal["onnx", "onnx-int8", "openvino"] = Field(
+        "openvino",
+        description="Runtime of the extractive reader (exported into model_cache on first use): onnx (ONNX Runtime "
+        "fp32), onnx-int8 (dynamic int8), openvino (f32).",
+    )
+    reader_depth: int = Field(
+        6, ge=1, le=50, description="Top fused passages the reader reads (one batch) for every question."
+    )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
-    abstain_below: float = Field(0.52, description="Evidence score under which the answerer abstains.")
+    abstain_below: float = Field(
+        0.5, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
     llm_url: str | None = Field(
@@ -95,7 +105,7 @@ class Settings(BaseSettings):
         exact = BACKENDS[self.embed_backend].exact
         return self.embed_model_name if exact else f"{self.embed_model_name} [{self.embed_backend}]"
 
-    @field_validator("embed_backend", "rerank_backend", mode="before")
+    @field_validator("embed_backend", "rerank_backend", "reader_backend", mode="before")
     @classmethod
     def _backend_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value

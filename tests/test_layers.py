@@ -28,3 +28,11 @@ def test_package_does_not_import_layers_above_it(package):
         if (bad := imported_packages(path) & FORBIDDEN[package])
     }
     assert offenders == {}
+
+
+def test_answerers_depend_on_the_evidence_not_on_the_pipeline():
+    """Data flows question → evidence → answer: neither answerer imports the pipeline that builds the evidence."""
+    for module in ("answer.py", "generate.py", "evidence.py"):
+        tree = ast.parse((ROOT / "rag" / module).read_text(encoding="utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "rag.pipeline" not in modules, module

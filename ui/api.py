@@ -91,6 +91,7 @@ class Health(BaseModel):
     articles: int
     chunks: int
     embedding_model: str
+    reader: str = Field(description="The extractive reader that finds answer spans, and its runtime.")
     reranker: str
     llm: str | None = Field(None, description="The LLM behind generative mode; null when it is not configured.")
     version: str

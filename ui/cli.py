@@ -78,8 +78,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = pipeline.ask(args.question, **options)
     else:
         pipeline.generative()  # no LLM configured: say so before any work
-        prepared = pipeline.prepare(args.question, **options)
-        for event in pipeline.generate_events(prepared):
+        evidence = pipeline.prepare(args.question, **options)
+        for event in pipeline.events(evidence, "generative"):
             if isinstance(event, str):
                 print(event, end="", file=sys.stderr, flush=True)  # the draft; the verified answer follows
             else:

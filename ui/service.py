@@ -52,15 +52,10 @@ class Service:
         if mode == "generative":
             pipeline.generative()  # LLMNotConfigured before any work
         with self._lock:
-            prepared = pipeline.prepare(question, **options)
-            if mode != "generative":
-                answer = pipeline.compose(prepared)
-        if mode != "generative":
-            yield answer
-            return
-        llm_lock = self._llm_lock if self.settings.llm_gguf and not self.settings.llm_url else nullcontext()
-        with llm_lock:
-            yield from pipeline.generate_events(prepared, self._lock)
+            evidence = pipeline.prepare(question, **options)
+        gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url
+        with self._llm_lock if gguf else nullcontext():
+            yield from pipeline.events(evidence, mode, self._lock)
 
     def health(self) -> dict:
         info = {
@@ -68,7 +63,8 @@ class Service:
             "articles": 0,
             "chunks": 0,
             "embedding_model": self.settings.embed_model_name,
-            "reranker": self.settings.cross_encoder or "sentence-level (MiniLM + lexical)",
+            "reader": f"MiniLM extractive reader ({self.settings.reader_backend})",
+            "reranker": self.settings.cross_encoder or "the reader's answerability",
             "llm": describe(self.settings),
             "version": __version__,
         }

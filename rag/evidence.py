@@ -1,0 +1,42 @@
+"""What the stages of the answer path hand each other: the question, the ranked passages, what the reader found.
+
+One home for it, so the answerers (extractive in :mod:`rag.answer`, generative in :mod:`rag.generate`) depend on
+this module and not on the pipeline that builds it: data flows question → evidence → answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rag.question import Question
+from rag.reader import ReadSpan
+from rag.types import Passage
+
+
+@dataclass
+class Evidence:
+    """A question after retrieval and reading; ``timings`` grows as the answerer adds its stages."""
+
+    question: Question
+    context: list[Passage]  # the top_k passages, best first: cited passages and the LLM's numbered context
+    readings: list[ReadSpan]  # the reader's best span per passage read, best first
+    timings: dict[str, float]
+    started: float
+
+    @property
+    def best(self) -> ReadSpan | None:
+        return self.readings[0] if self.readings else None
+
+    @property
+    def strength(self) -> float:
+        """How sure the reader is that the passages answer the question (0..1): the abstention decision."""
+        return self.best.answerable if self.best else 0.0
+
+    def finish_timings(self) -> dict[str, float]:
+        self.timings["total"] = elapsed_ms(self.started)
+        return dict(self.timings)
+
+
+def elapsed_ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
