@@ -183,11 +183,10 @@ def query_variants(args: argparse.Namespace) -> dict[str, tuple[dict, bool]]:
     """``{name: (settings update, sentence rerank?)}``, the baseline first."""
     backends = [b.strip() for b in args.reader_backends.split(",") if b.strip()]
     variants: dict[str, tuple[dict, bool]] = {f"reader {b}": ({"reader_backend": b}, False) for b in backends}
-    for depth in (int(d) for d in args.reader_depths.split(",") if d.strip()):
-        variants[f"reader {backends[0]} depth {depth}"] = (
-            {"reader_backend": backends[0], "reader_depth": depth},
-            False,
-        )
+    for spec in (d.strip() for d in args.reader_depths.split(",") if d.strip()):
+        depth, _, batch = spec.partition("/")
+        update = {"reader_backend": backends[0], "reader_depth": int(depth), "reader_batch": int(batch or depth)}
+        variants[f"reader {backends[0]} depth {spec}"] = (update, False)
     if args.sentence_rerank:
         variants["sentence rerank (openvino f32) + reader"] = (
             {"reader_backend": backends[0], "rerank_backend": "openvino"}, True)  # fmt: skip
@@ -266,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=int, default=100)
     p.add_argument("--reader-backends", default="openvino", help="comma-separated RAG_READER_BACKEND values to "
                    "compare; the first one is the baseline and the one the other tables report")  # fmt: skip
-    p.add_argument("--reader-depths", default="", help="comma-separated RAG_READER_DEPTH values to compare too")
+    p.add_argument("--reader-depths", default="", help="comma-separated DEPTH[/BATCH] (RAG_READER_DEPTH, "
+                   "RAG_READER_BATCH) to compare too, with the first reader backend")  # fmt: skip
     p.add_argument("--sentence-rerank", action="store_true", help="also measure the sentence reranker (f32) "
                    "before the reader: the previous answer path's cost")  # fmt: skip
     p.add_argument("--seed", type=int, default=13)

@@ -14,7 +14,8 @@ CHART_METRICS = ("hit@5", "mrr", "exact_match", "f1", "answer_containment", "cit
 
 
 def config_names(report: dict) -> list[str]:
-    return [k for k, v in report.items() if k not in ("per_question", "worst", "main", "meta") and isinstance(v, dict)]
+    skip = ("per_question", "worst", "main", "meta", "by_type")
+    return [k for k, v in report.items() if k not in skip and isinstance(v, dict)]
 
 
 def metric_rows() -> list[str]:

@@ -48,7 +48,7 @@ def collect(questions: int, seed: int, depth: int) -> list[tuple[bool, list[str]
         (False, i) for i in rng.sample(unanswerable, min(questions, len(unanswerable)))
     ]
     home = cache_dir() / "tune-reader"
-    settings = Settings(home=home, reader_depth=depth)
+    settings = Settings(home=home, reader_depth=depth, reader_confident=1.0)  # read every passage: priors compare
     index_paths([write_articles(articles, home / "articles")], settings, progress=True)
     pipeline = Pipeline(settings)
     rows = []

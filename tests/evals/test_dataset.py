@@ -20,8 +20,8 @@ def write_lines(path, lines):
 def test_seed_set_loads_cleanly():
     items, problems = load_questions(SEED_QUESTIONS)
     assert problems == []
-    assert len(items) == 45
-    assert sum(i.unanswerable for i in items) == 9
+    assert len(items) == 57
+    assert sum(i.unanswerable for i in items) == 21
     first = items[0]
     assert first.id == "seed-001" and first.answers[0] == "Keith Kellogg"
     assert first.evidence_article_id == "000_6ce29fcde6849a77" and "Kellogg" in first.evidence_quote
