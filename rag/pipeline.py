@@ -117,8 +117,7 @@ class Pipeline:
             timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
-        read = passages[: self.settings.reader_depth]
-        readings = self.reader.read(text, read)
+        readings = self.read(text, passages)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
@@ -129,6 +128,18 @@ class Pipeline:
         passages = sorted(passages, key=lambda p: (order.get(p.chunk_id, len(order)), rank[p.chunk_id]))
         timings["read"] = elapsed_ms(t)
         return Evidence(parsed, passages[:top_k], readings, timings, started)
+
+    def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
+        """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a
+        span is at least ``reader_confident`` sure: most questions are answered by the first passages, so the
+        median question pays for one batch and a hard one for all of them."""
+        depth, step = self.settings.reader_depth, self.settings.reader_batch
+        readings: list[ReadSpan] = []
+        for lo in range(0, min(depth, len(passages)), step):
+            readings += self.reader.read(question, passages[lo : min(lo + step, depth)])
+            if readings and max(r.answerable for r in readings) >= self.settings.reader_confident:
+                break
+        return readings
 
     def events(self, evidence: Evidence, mode: str = "extractive", lock=None) -> Iterator[str | Answer]:
         """The one place that chooses between answer modes: text deltas (generative only), then the answer."""

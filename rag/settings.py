@@ -53,8 +53,12 @@ class Settings(BaseSettings):
         description="Runtime of the extractive reader (exported into model_cache on first use): onnx (ONNX Runtime "
         "fp32), onnx-int8 (dynamic int8), openvino (f32).",
     )
-    reader_depth: int = Field(
-        6, ge=1, le=50, description="Top fused passages the reader reads (one batch) for every question."
+    reader_depth: int = Field(6, ge=1, le=50, description="Most passages the reader reads for a question.")
+    reader_batch: int = Field(
+        3, ge=1, le=50, description="Passages the reader reads at once; it stops after a batch with a confident span."
+    )
+    reader_confident: float = Field(
+        0.9, ge=0.0, le=1.0, description="Answerability at which the reader stops reading further passages (1 = never)."
     )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(
