@@ -1,4 +1,5 @@
-"""Eval results on disk: ``report.md`` (metrics × ablations), ``report.json`` (everything) and ``chart.png``."""
+"""Eval results on disk: ``report.md`` (metrics × ablations), ``report.json`` (everything), ``answers.md`` (every
+question's answer in the main config) and ``chart.png``."""
 
 from __future__ import annotations
 
@@ -85,6 +86,27 @@ def to_markdown(report: dict) -> str:
                       format_worst(report), ""])  # fmt: skip
 
 
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def format_answers(report: dict) -> str:
+    """Every question of the main config with what the system answered: the table behind docs/seed-answers.md."""
+    main = report.get("main")
+    lines = [f"# What the system answers ({main})", "",
+             "\"—\" = no short answer; *abstained* = \"The articles don't say.\"", "",
+             "| id | kind | question | short answer | cited / abstained | gold |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for r in (report.get("per_question") or {}).get(main, []):
+        cited = r.get("citations") or []
+        said = "abstained" if r["abstained"] else ("cited: " + _clip(cited[0]["quote"], 60) if cited else "-")
+        gold = "; ".join(r.get("gold_answers") or []) or "(unanswerable)"
+        question = r["question"].replace("|", "/")
+        lines.append(f"| {r['id']} | {r.get('kind', '')} | {question} | {r['short_answer'] or '—'} | {said} | {gold} |")
+    return "\n".join(lines) + "\n"
+
+
 def draw_chart(report: dict, path: Path) -> Path:
     import matplotlib
 
@@ -122,5 +144,6 @@ def write_report(report: dict, out_dir: Path | None = None) -> Path:
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n",
                                      encoding="utf-8")  # fmt: skip
     (out / "report.md").write_text(to_markdown(report), encoding="utf-8")
+    (out / "answers.md").write_text(format_answers(report), encoding="utf-8")
     draw_chart(report, out / "chart.png")
     return out
