@@ -37,7 +37,7 @@ import numpy as np
 from evals.corpora import cache_dir
 from evals.metrics import exact_match_score, f1_score, normalize_answer
 from evals.squad import squad_shifts_file
-from rag.reader_decode import best_token_span, sigmoid
+from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.sentences import split_sentences
 
 TRAIN_SETS = ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")
@@ -214,6 +214,7 @@ def evaluate(model, encoder: Encoder, pairs: list[Pair], batch_size: int = 64) -
     for p, pair in enumerate(pairs):
         rows.extend((p, *w) for w in encoder.windows(pair))
     best: dict[int, tuple[float, str, float]] = {}
+    sentence_starts = [[s for s, _ in split_sentences(pair.context)] or [0] for pair in pairs]
     pad = encoder.tokenizer.pad_token_id
     model.eval()
     with torch.no_grad():
@@ -223,7 +224,8 @@ def evaluate(model, encoder: Encoder, pairs: list[Pair], batch_size: int = 64) -
             start, end, answerable = (t.numpy() for t in model(ids, mask, types))
             for k, (p, _, _, offsets, context) in enumerate(chunk):
                 width = len(context)
-                span = best_token_span(start[k, :width], end[k, :width], context)
+                segments = sentence_of_tokens(offsets, context, sentence_starts[p])
+                span = best_token_span(start[k, :width], end[k, :width], context, segments=segments)
                 if span is None:
                     continue
                 text = pairs[p].context[offsets[span.start_token][0] : offsets[span.end_token][1]]

@@ -1,6 +1,6 @@
 """Question in, cited answer out: validate → retrieve (dense + BM25, fused) → read → answer.
 
-The reader reads the top fused passages in one batch; passages are then ordered by what it found (its
+The reader reads the top fused passages (a few per batch); passages are then ordered by what it found (its
 answerability, with the fused rank as a small prior), and the extractive or the generative answerer writes
 from that :class:`~rag.evidence.Evidence`. The sentence-level reranker (MiniLM similarity + lexical coverage)
 may order the fused passages before the reader reads them (``rerank=True``, an ablation in ``rag eval``).
@@ -107,7 +107,7 @@ class Pipeline:
         passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval, embedding=query_vector)
         timings["retrieve"] = elapsed_ms(t)
 
-        if rerank:
+        if rerank or self.cross_encoder:  # a user's cross-encoder, when configured, always orders the passages
             t = time.perf_counter()
             if self.cross_encoder:
                 passages = self.cross_encoder.rerank(text, passages)

@@ -20,7 +20,8 @@ import numpy as np
 
 from rag.encoder_backends import BACKENDS, _ensure, _OpenVinoRunner, _OrtRunner, _quantize, int8_preset
 from rag.errors import RagError
-from rag.reader_decode import best_token_span, sigmoid
+from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
+from rag.sentences import split_sentences
 from rag.types import Passage
 
 READER_BACKENDS = ("onnx", "onnx-int8", "openvino")
@@ -159,10 +160,12 @@ class Reader:
             feeds["attention_mask"][r, :n] = 1
             feeds["token_type_ids"][r, :n] = window.type_ids
         start, end, answerable = (np.asarray(o) for o in self._outputs(feeds))
+        sentence_starts = [[s for s, _ in split_sentences(p.text)] or [0] for p in passages]
         best: dict[int, ReadSpan] = {}
         for r, (index, window) in enumerate(rows):
             context = np.array([s == 1 for s in window.sequence_ids])
-            span = best_token_span(start[r, : len(context)], end[r, : len(context)], context)
+            segments = sentence_of_tokens(window.offsets, context, sentence_starts[index])
+            span = best_token_span(start[r, : len(context)], end[r, : len(context)], context, segments=segments)
             if span is None:
                 continue
             passage = passages[index]

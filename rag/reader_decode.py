@@ -21,10 +21,15 @@ class TokenSpan:
 
 
 def best_token_span(
-    start_logits: np.ndarray, end_logits: np.ndarray, context: np.ndarray, max_tokens: int = MAX_ANSWER_TOKENS
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    context: np.ndarray,
+    max_tokens: int = MAX_ANSWER_TOKENS,
+    segments: np.ndarray | None = None,
 ) -> TokenSpan | None:
     """The highest-scoring span (start <= end < start + max_tokens) whose tokens all lie in ``context`` (a bool
-    mask of the passage's tokens, excluding the question, special tokens and padding)."""
+    mask of the passage's tokens, excluding the question, special tokens and padding) and, when ``segments``
+    (one sentence number per token) is given, in one sentence: an answer never runs across a full stop."""
     positions = np.flatnonzero(context)
     if positions.size == 0:
         return None
@@ -36,6 +41,9 @@ def best_token_span(
     gap = positions[None, :] - positions[:, None]
     index_gap = np.arange(positions.size)[None, :] - np.arange(positions.size)[:, None]
     valid = (index_gap >= 0) & (index_gap < max_tokens) & (gap == index_gap)
+    if segments is not None:
+        sentence = segments[positions]
+        valid &= sentence[:, None] == sentence[None, :]
     scores = np.where(valid, scores, -np.inf)
     i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
     return TokenSpan(int(positions[i]), int(positions[j]), float(scores[i, j]))
@@ -43,3 +51,11 @@ def best_token_span(
 
 def sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def sentence_of_tokens(offsets, context: np.ndarray, sentence_starts: list[int]) -> np.ndarray:
+    """For each token, the index of the sentence its first character falls in (``sentence_starts`` sorted,
+    character offsets into the passage); tokens outside the context get -1."""
+    firsts = np.array([o[0] for o in offsets])
+    out = np.searchsorted(np.asarray(sentence_starts), firsts, side="right") - 1
+    return np.where(context, out, -1)

@@ -64,3 +64,24 @@ def test_unrelated_passage_is_less_answerable(readers):
                                                                               chunk_id="c2")]
     )  # fmt: skip
     assert related.answerable > unrelated.answerable
+
+
+def test_answering_never_loads_torch(tmp_path):
+    """Once the reader and encoder are exported, a process that answers questions never imports torch."""
+    import subprocess
+    import sys
+
+    from index.build import index_paths
+    from tests.conftest import SEEDS
+
+    settings = Settings(home=tmp_path / "home")
+    index_paths([SEEDS], settings)
+    Reader(packaged_embedding_model(), settings.model_cache, settings.reader_backend)  # exported before
+    script = (
+        "import sys; from rag.pipeline import Pipeline; from rag.settings import Settings\n"
+        f"answer = Pipeline(Settings(home={str(settings.home)!r})).ask('Who proposed delaying NATO membership?')\n"
+        "print(answer.short_answer, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-1] == "False", f"torch was imported while answering: {out.stdout}"

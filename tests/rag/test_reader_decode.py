@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rag.reader_decode import best_token_span
+from rag.reader_decode import best_token_span, sentence_of_tokens
 
 
 def test_picks_the_highest_start_plus_end_inside_the_context():
@@ -34,3 +34,15 @@ def test_a_span_never_crosses_a_gap_in_the_context():
 
 def test_no_context_no_span():
     assert best_token_span(np.zeros(3), np.zeros(3), np.zeros(3, dtype=bool)) is None
+
+
+def test_a_span_stays_inside_one_sentence():
+    start = np.array([0.0, 5.0, 0.0, 0.0, 0.0])
+    end = np.array([0.0, 0.0, 0.0, 6.0, 1.0])
+    context = np.array([False, True, True, True, True])
+    offsets = [(0, 0), (0, 4), (5, 9), (11, 15), (16, 20)]  # "Tom said. Ann came" style: sentence 2 starts at 11
+    segments = sentence_of_tokens(offsets, context, [0, 11])
+    assert segments.tolist() == [-1, 0, 0, 1, 1]
+    span = best_token_span(start, end, context, segments=segments)
+    assert segments[span.start_token] == segments[span.end_token]
+    assert best_token_span(start, end, context).end_token == 3  # without sentences it would cross the stop
