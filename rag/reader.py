@@ -24,6 +24,9 @@ from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.sentences import split_sentences
 from rag.types import Passage
 
+WEIGHTS_DIR = Path(__file__).resolve().parent / "models" / "reader"
+WEIGHTS_FILE = WEIGHTS_DIR / "reader.safetensors"  # trained layers + heads, fp16 (see the model card there)
+CARD_FILE = WEIGHTS_DIR / "reader.json"
 READER_BACKENDS = ("onnx", "onnx-int8", "openvino")
 MAX_LENGTH = 256  # tokens per window: question + a 200-token chunk fits in one
 STRIDE = 64
@@ -46,15 +49,8 @@ class ReadSpan:
     answerable: float  # probability that the passage answers the question
 
 
-def weights_card() -> dict:
-    from rag.reader_model import CARD_FILE
-
-    return json.loads(CARD_FILE.read_text(encoding="utf-8"))
-
-
 def _weights_key(base_model: str) -> str:
     from rag.encoder_backends import model_key
-    from rag.reader_model import WEIGHTS_FILE
 
     digest = hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()[:12]
     return f"reader-{digest}-{model_key(base_model, 'base')}"

@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "models" / "reader"
-WEIGHTS_FILE = WEIGHTS_DIR / "reader.safetensors"
-CARD_FILE = WEIGHTS_DIR / "reader.json"
+from rag.reader import CARD_FILE, WEIGHTS_FILE
+
+__all__ = ["CARD_FILE", "WEIGHTS_FILE", "ReaderModel", "build", "load"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUTS = ("start_logits", "end_logits", "answerable_logit")
 

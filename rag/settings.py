@@ -58,11 +58,14 @@ class Settings(BaseSettings):
         3, ge=1, le=50, description="Passages the reader reads at once; it stops after a batch with a confident span."
     )
     reader_confident: float = Field(
-        0.9, ge=0.0, le=1.0, description="Answerability at which the reader stops reading further passages (1 = never)."
+        0.97,
+        ge=0.0,
+        le=1.0,
+        description="Answerability at which the reader stops reading more passages (1 = never).",
     )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(
-        0.5, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
+        0.95, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
