@@ -8,6 +8,8 @@ cannot be reached, answers with an error, or runs past ``RAG_LLM_TIMEOUT`` — n
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -44,6 +46,18 @@ def _openai_like(url: str, model: str, api_key: str, timeout: float, max_tokens:
     )  # fmt: skip
 
 
+_IN_PROCESS_MODELS: list = []
+
+
+def _close_in_process_models() -> None:
+    """Free in-process models at exit while the interpreter is whole: llama-cpp-python's own finaliser runs too
+    late, after module globals are gone, and prints a ``TypeError`` traceback that reads like a failure."""
+    for model in _IN_PROCESS_MODELS:
+        with contextlib.suppress(Exception):  # best effort at exit
+            model.close()
+    _IN_PROCESS_MODELS.clear()
+
+
 @lru_cache(maxsize=2)
 def _llama_cpp(path: str, max_tokens: int, threads: int):
     from pathlib import Path
@@ -75,6 +89,9 @@ def _llama_cpp(path: str, max_tokens: int, threads: int):
         return formatter(messages=turns).prompt
 
     llm.messages_to_prompt = messages_to_prompt
+    if not _IN_PROCESS_MODELS:
+        atexit.register(_close_in_process_models)
+    _IN_PROCESS_MODELS.append(llm._model)
     return llm
 
 
