@@ -62,8 +62,9 @@ class Pair:
     context: str
     answers: tuple[str, ...]
     answer_start: int | None
-    kind: str  # "answer" | "other-paragraph" | "sentence-cut"
+    kind: str  # "answer" | "other-paragraph" | "sentence-cut" | "bm25-neighbour"
     dev: bool
+    title: str = ""
 
 
 def read_pairs(seed: int, other_paragraph: float, sentence_cut: float) -> list[Pair]:
@@ -87,7 +88,7 @@ def read_pairs(seed: int, other_paragraph: float, sentence_cut: float) -> list[P
                     start = first["answer_start"]
                     if context[start : start + len(first["text"])] != first["text"]:
                         continue  # misaligned offset: skip rather than teach a wrong span
-                    pairs.append(Pair(qa["question"], context, answers, start, "answer", dev))
+                    pairs.append(Pair(qa["question"], context, answers, start, "answer", dev, article["title"]))
                     if len(contexts) > 1 and rng.random() < other_paragraph:
                         other = rng.choice([i for i in range(len(contexts)) if i != index])
                         if not _mentions(normalised[other], answers):
@@ -97,6 +98,34 @@ def read_pairs(seed: int, other_paragraph: float, sentence_cut: float) -> list[P
                         if cut:
                             pairs.append(Pair(qa["question"], cut, answers, None, "sentence-cut", dev))
     return pairs
+
+
+def add_bm25_neighbours(pairs: list[Pair], share: float, seed: int) -> list[Pair]:
+    """Hard unanswerable pairs: for ``share`` of the questions, the best BM25 match among the other paragraphs of
+    the same split (train or held out, so no held-out text reaches training) that does not hold the answer."""
+    import bm25s
+
+    rng = random.Random(seed + 1)
+    chosen = [p for p in pairs if p.kind == "answer" and rng.random() < share]
+    if not chosen:
+        return pairs
+    out = list(pairs)
+    for dev in (False, True):
+        corpus = list(dict.fromkeys(p.context for p in pairs if p.kind == "answer" and p.dev == dev))
+        questions = [p for p in chosen if p.dev == dev]
+        if not corpus or not questions:
+            continue
+        index = bm25s.BM25()
+        index.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize([p.question for p in questions], stopwords="en", show_progress=False)
+        found, _ = index.retrieve(tokens, k=min(8, len(corpus)), show_progress=False)
+        for pair, hits in zip(questions, found, strict=True):
+            for hit in hits:
+                text = corpus[int(hit)]
+                if text != pair.context and not _mentions(f" {normalize_answer(text)} ", pair.answers):
+                    out.append(Pair(pair.question, text, pair.answers, None, "bm25-neighbour", dev, pair.title))
+                    break
+    return out
 
 
 def _mentions(normalised: str, answers: tuple[str, ...]) -> bool:
@@ -279,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
                         "unanswerable pair from another paragraph of their title")  # fmt: skip
     parser.add_argument("--sentence-cut", type=float, default=0.2, help="share given their own paragraph without "
                         "the answer's sentence")  # fmt: skip
+    parser.add_argument("--bm25-neighbours", type=float, default=0.0, help="share of questions given an "
+                        "unanswerable pair with their best BM25 match among other paragraphs")  # fmt: skip
+    parser.add_argument("--init", type=Path, help="trained parameters (a reader .safetensors) to start from")
     parser.add_argument("--dev-limit", type=int, default=1500, help="held-out pairs scored (0 = all)")
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
@@ -300,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     base = packaged_embedding_model()
     pairs = read_pairs(args.seed, args.other_paragraph, args.sentence_cut)
+    pairs = add_bm25_neighbours(pairs, args.bm25_neighbours, args.seed)
     train_pairs = [p for p in pairs if not p.dev]
     dev_pairs = [p for p in pairs if p.dev]
     if args.dev_limit and len(dev_pairs) > args.dev_limit:
@@ -307,11 +340,16 @@ def main(argv: list[str] | None = None) -> int:
     encoder = Encoder(base, args.max_length)
     rng = random.Random(args.seed)
     examples = [e for e in (encoder.training_example(p, rng) for p in train_pairs) if e is not None]
-    kinds = {k: sum(p.kind == k for p in train_pairs) for k in ("answer", "other-paragraph", "sentence-cut")}
+    kinds = {k: sum(p.kind == k for p in train_pairs)
+             for k in ("answer", "other-paragraph", "sentence-cut", "bm25-neighbour")}  # fmt: skip
     print(f"{len(train_pairs)} training pairs {kinds}, {len(examples)} windows; {len(dev_pairs)} held-out pairs "
           f"({time.perf_counter() - started:.0f} s to prepare)", file=sys.stderr)  # fmt: skip
 
     model = build(base)
+    if args.init:
+        from safetensors.torch import load_file
+
+        model.load_state_dict({k: v.float() for k, v in load_file(str(args.init)).items()}, strict=False)
     model.train()
     plan = batches(examples, args.batch_size, args.seed)
     total = math.ceil(len(plan) * args.epochs)

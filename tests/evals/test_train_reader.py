@@ -38,3 +38,24 @@ def test_mentions_is_word_bounded():
     text = f" {normalize_answer('It lasted 50 years.')} "
     assert not _mentions(text, ("5",))
     assert _mentions(text, ("50",))
+
+
+def test_bm25_neighbours_are_on_topic_unanswerable_and_stay_in_their_split():
+    from evals.train_reader import Pair, add_bm25_neighbours
+
+    def answer(question, context, answer, dev=False, title="t"):
+        return Pair(question, context, (answer,), context.index(answer), "answer", dev, title)
+
+    pairs = [
+        answer("Who designed the Lindholm bridge?", "Engineer Tomas Berg designed the Lindholm bridge.", "Tomas Berg"),
+        answer("When did the Lindholm bridge open?", "The Lindholm bridge opened to cyclists in June.", "June"),
+        answer("What do cats eat?", "Cats eat fish and mice.", "fish"),
+        answer("Who built the Lindholm tower?", "The Lindholm tower was built by Ana Duarte.", "Ana Duarte", dev=True),
+    ]
+    out = add_bm25_neighbours(pairs, share=1.0, seed=13)
+    negatives = [p for p in out if p.kind == "bm25-neighbour"]
+    by_question = {p.question: p for p in negatives}
+    assert by_question["Who designed the Lindholm bridge?"].context == "The Lindholm bridge opened to cyclists in June."
+    assert all(p.answer_start is None and not any(a in p.context for a in p.answers) for p in negatives)
+    assert "Who built the Lindholm tower?" not in by_question  # the only held-out paragraph is its own
+    assert all(not p.dev for p in negatives)
