@@ -10,7 +10,9 @@ hash of the title: 1 in 10 is held out, for model selection and for tuning the a
 files every post under one title, so there each post is split by its own hash).
 Unanswerable pairs are built from the same data: the question against another paragraph of its title (on topic,
 no answer), and the question against its own paragraph with the answer's sentence cut out (when the answer
-appears nowhere else in it).
+appears nowhere else in it). ``--bm25-neighbours`` adds harder ones: the question against its best BM25 match
+among the other paragraphs of its split; ``--init`` continues from trained weights (neither is in the committed
+run: a 250-step continuation with them, tried, did not raise held-out balanced accuracy; see the model card).
 
 CPU budget: every example is one window of at most ``--max-length`` tokens around the answer (question +
 sentences around it); batches are bucketed by length so little is padding; the embeddings are frozen (and
