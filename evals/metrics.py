@@ -9,13 +9,11 @@ with no short answer, no citations and no timings.
 
 from __future__ import annotations
 
-import re
-import string
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from evals.dataset import EvalItem
+from rag.answer import normalize_answer  # noqa: F401  (one SQuAD normalisation, re-exported)
 from rag.types import Answer, Passage
 
 PerQuestion = list[float | None]
@@ -31,21 +29,6 @@ def _aggregate(per: PerQuestion) -> tuple[float | None, PerQuestion]:
 
 
 # -- text normalisation ------------------------------------------------------------------------------------
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def _strip_punctuation(text: str) -> str:
-    # SQuAD's official script strips string.punctuation; non-ASCII punctuation (’ “ ” –) is stripped too,
-    # so "Ukraine’s" and "Ukraine's" compare equal. For ASCII text the result is identical to SQuAD's.
-    return "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower-case, strip punctuation, drop the articles a/an/the, collapse whitespace."""
-    text = _strip_punctuation(unicodedata.normalize("NFKC", text).lower())
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
 def _contains_phrase(haystack: str, needle: str) -> bool:
     """``needle`` occurs in ``haystack`` on token boundaries (both already normalised)."""
     return bool(needle) and f" {needle} " in f" {haystack} "

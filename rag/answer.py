@@ -8,6 +8,7 @@ as related reading, not as evidence.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 
@@ -51,14 +52,20 @@ def quote_of(reading: ReadSpan) -> Quote:
     return Quote(passage, passage.start + start, passage.start + end, passage.text[start:end], reading.answerable)
 
 
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower-case, strip punctuation, drop the articles a/an/the, collapse whitespace.
+    Non-ASCII punctuation (’ “ ” –) is stripped too, so "Ukraine’s" equals "Ukraine's"; for ASCII text the
+    result is identical to the official SQuAD script's. The evals score with this same function."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
 def same_answer(a: str, b: str) -> bool:
-    return _normal(a) == _normal(b) and bool(_normal(a))
-
-
-def _normal(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
+    return bool(normalize_answer(a)) and normalize_answer(a) == normalize_answer(b)
 
 
 def compose(evidence: Evidence, threshold: float) -> Answer:

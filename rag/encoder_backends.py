@@ -244,7 +244,10 @@ class _OrtRunner:
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def run(self, feeds: dict[str, Any]):
-        return self.session.run(None, feeds)[0]
+        return self.run_all(feeds)[0]
+
+    def run_all(self, feeds: dict[str, Any]) -> list:
+        return self.session.run(None, feeds)
 
 
 class _OpenVinoRunner:
@@ -256,8 +259,12 @@ class _OpenVinoRunner:
         self.lock = threading.Lock()  # calling the compiled model reuses one infer request: not thread-safe
 
     def run(self, feeds: dict[str, Any]):
+        return self.run_all(feeds)[0]
+
+    def run_all(self, feeds: dict[str, Any]) -> list:
         with self.lock:
-            return self.compiled(feeds)[0].copy()
+            result = self.compiled(feeds)
+            return [result[i].copy() for i in range(len(self.compiled.outputs))]
 
 
 class ExportedEncoder:

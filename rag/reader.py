@@ -90,7 +90,7 @@ def _export(base_model: str, out: Path) -> None:
         )  # fmt: skip
         expected = [t.numpy() for t in model(*(sample[n] for n in INPUTS))]
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    got = _OrtRunner(out / "model.onnx").session.run(None, {n: sample[n].numpy() for n in INPUTS})
+    got = _OrtRunner(out / "model.onnx").run_all({n: sample[n].numpy() for n in INPUTS})
     mask = sample["attention_mask"].numpy().astype(bool)
     worst = max(float(np.abs(e[mask] - g[mask]).max()) if e.ndim == 2 else float(np.abs(e - g).max())
                 for e, g in zip(expected, got, strict=True))  # fmt: skip
@@ -119,12 +119,8 @@ class Reader:
         self.stride = int(meta["stride"])
         self.pad_id = int(meta["pad_id"])
         self.inputs = meta["inputs"]
-        if backend == "openvino":
-            self.runner = _OpenVinoRunner(folder / "model.onnx", "f32")
-            self._run = lambda feeds: self.runner.compiled(feeds)
-        else:
-            self.runner = _OrtRunner(folder / "model.onnx")
-            self._run = lambda feeds: self.runner.session.run(None, feeds)
+        model = folder / "model.onnx"
+        self.runner = _OpenVinoRunner(model, "f32") if backend == "openvino" else _OrtRunner(model)
         self.lock = threading.Lock()
 
     def _windows(self, question: str, passage: str) -> list:
@@ -155,7 +151,7 @@ class Reader:
             feeds["input_ids"][r, :n] = window.ids
             feeds["attention_mask"][r, :n] = 1
             feeds["token_type_ids"][r, :n] = window.type_ids
-        start, end, answerable = (np.asarray(o) for o in self._outputs(feeds))
+        start, end, answerable = (np.asarray(o) for o in self.runner.run_all(feeds))
         sentence_starts = [[s for s, _ in split_sentences(p.text)] or [0] for p in passages]
         best: dict[int, ReadSpan] = {}
         for r, (index, window) in enumerate(rows):
@@ -177,13 +173,6 @@ class Reader:
             ):
                 best[index] = candidate
         return [best[i] for i in range(len(passages)) if i in best]
-
-    def _outputs(self, feeds: dict[str, np.ndarray]):
-        if self.backend == "openvino":
-            with self.runner.lock:
-                result = self._run(feeds)
-                return [result[i].copy() for i in range(3)]
-        return self._run(feeds)
 
 
 @lru_cache(maxsize=2)

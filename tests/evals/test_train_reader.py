@@ -21,7 +21,8 @@ def test_held_out_split_is_deterministic_and_about_one_in_ten():
     titles = [f"title {n}" for n in range(2000)]
     share = sum(map(held_out, titles)) / len(titles)
     assert 0.07 < share < 0.13
-    assert [held_out(t) for t in titles[:50]] == [held_out(t) for t in titles[:50]]
+    # a stable hash, not Python's per-process salted hash(): the split must be the same on every machine
+    assert [n for n in range(40) if held_out(f"title {n}")] == [7, 8, 26]
 
 
 def test_sentence_cut_negative_loses_the_answer():
