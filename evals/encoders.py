@@ -30,9 +30,9 @@ import numpy as np
 import rag  # noqa: F401  (offline environment first)
 from evals.bench import table
 from evals.corpora import bbc_news
+from rag import Settings, load_settings
 from rag.embedding import embed_texts, load_embedder
 from rag.errors import RagError
-from rag.settings import Settings
 
 CANDIDATES = ["torch", "onnx", "onnx-int8", "onnx-int8-avx2", "openvino", "openvino-bf16"]
 
@@ -65,7 +65,7 @@ def load_backends(names: list[str], home: Path) -> tuple[dict, list[dict]]:
     cost."""
     from rag.encoder_backends import backend_spec, export_folder, int8_preset
 
-    settings = Settings(home=home, model_cache=home / "models")
+    settings = load_settings(home=home, model_cache=home / "models")
     embedders, rows = {}, []
     for name in names:
         spec = backend_spec(name)
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         print(machine_line())
         embedders, setup = load_backends(names, home)
         print(table(setup, "Backends: first use (export into a fresh home/cache, then load + one query)"))
-        settings = Settings(home=home)
+        settings = load_settings(home=home)
         chunks, sentences = bbc_inputs(settings, args.chunks, args.singles + 80, args.seed)
         rows = speed(embedders, chunks, sentences[80:], sentences[:80], args.rounds, settings.embed_batch_size)
         words = statistics.mean(len(s.split()) for s in sentences)

@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from rag import seeds_folder
+from rag.settings import PROJECT_ROOT as ROOT
+
+SEEDS = seeds_folder()
 MAX_SECONDS = 600
 MAX_CLIENTS = 256
 

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from evals.dataset import EvalItem
+from rag import Answer, Passage
 from rag.answer import normalize_answer  # noqa: F401  (one SQuAD normalisation, re-exported)
-from rag.types import Answer, Passage
 
 PerQuestion = list[float | None]
 

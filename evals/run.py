@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from evals import metrics as m
 from evals.dataset import EvalItem
+from rag import Answer, Passage, Settings
 from rag.errors import BadInput, BadQuestion
-from rag.settings import Settings
-from rag.types import Answer, Passage
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ def run_eval(items: Sequence[EvalItem], settings: Settings, configs: Sequence[Co
     """
     from tqdm import tqdm
 
-    from rag.pipeline import Pipeline
+    from rag import Pipeline
 
     if not items:
         raise BadInput("no questions to evaluate")

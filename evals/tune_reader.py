@@ -23,14 +23,14 @@ from evals.metrics import f1_score
 from evals.squad import load_squad, write_articles
 from evals.train_reader import TRAIN_SETS, held_out, training_file
 from index.build import index_paths
-from rag.settings import Settings
+from rag import load_settings
 
 PRIORS = (0.0, 0.05, 0.1, 0.2, 0.3)
 
 
 def collect(questions: int, seed: int, depth: int) -> list[tuple[bool, list[str], list[tuple[float, int, str]]]]:
     """Per question: answerable?, gold answers, and the readings as (answerability, fused rank, span)."""
-    from rag.pipeline import Pipeline
+    from rag import Pipeline
 
     articles, answerable, unanswerable = [], [], []
     for name in ("new_wiki_v1.0.json", "amazon_reviews_v1.0.json"):
@@ -48,7 +48,7 @@ def collect(questions: int, seed: int, depth: int) -> list[tuple[bool, list[str]
         (False, i) for i in rng.sample(unanswerable, min(questions, len(unanswerable)))
     ]
     home = cache_dir() / "tune-reader"
-    settings = Settings(home=home, reader_depth=depth, reader_confident=1.0)  # read every passage: priors compare
+    settings = load_settings(home=home, reader_depth=depth, reader_confident=1.0)  # read every passage: priors compare
     index_paths([write_articles(articles, home / "articles")], settings, progress=True)
     pipeline = Pipeline(settings)
     rows = []
@@ -84,7 +84,7 @@ def sweep(rows) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.tune_reader", description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=300, help="answerable and unanswerable questions, each")
-    parser.add_argument("--depth", type=int, default=Settings().reader_depth, help="passages read per question")
+    parser.add_argument("--depth", type=int, default=load_settings().reader_depth, help="passages read per question")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     results = sweep(collect(args.questions, args.seed, args.depth))

@@ -16,8 +16,9 @@ from pathlib import Path
 from index.chunk import chunk_article
 from index.load import LoadResult, load_paths
 from rag.embedding import embed_texts, load_embedder
+from rag.records import chunk_record
 from rag.settings import Settings
-from rag.store import Store, article_metadata
+from rag.store import Store
 from rag.types import Article, Chunk, stable_hash
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ class IndexReport:
         return asdict(self)
 
 
-def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False,
-                first_line_title: bool = False) -> IndexReport:  # fmt: skip
+def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False, first_line_title: bool = False,
+                embedder=None) -> IndexReport:  # fmt: skip
+    """Converge the store to the articles under ``paths``. ``embedder``: a llama-index embedding to use instead
+    of the configured model (tests pass a small deterministic one)."""
     loaded = load_paths(paths, first_line_title=first_line_title)
     store = Store(settings, create=True)
     report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped])
-    stored = store.article_metadata()
+    stored = store.article_records()
     articles = _dedupe(loaded, stored, report)
     by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}
     origin_of = {i: origin for origin, ids in by_origin.items() for i in ids}
@@ -58,13 +61,13 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
 
     chunks_by_article = {a.id: chunk_article(a, settings.chunk_size, settings.chunk_overlap) for a in articles}
     articles_by_id = {a.id: a for a in articles}
-    existing = store.chunk_metadata({"article_id": {"$in": list(articles_by_id)}}) if articles else {}
+    existing = store.chunk_records({"article_id": {"$in": list(articles_by_id)}}) if articles else {}
 
     new: list[tuple[Chunk, Article, int]] = []
     stale_meta: list[tuple[str, dict]] = []
     for article in articles:
         for position, chunk in enumerate(chunks_by_article[article.id]):
-            meta = chunk_metadata(article, chunk, position)
+            meta = chunk_record(article, chunk, position)
             if chunk.id not in existing:
                 new.append((chunk, article, position))
             elif existing[chunk.id] != meta:
@@ -79,9 +82,9 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     # a killed run left undone, the next run does. The "fully indexed" marker that lets a later run skip an
     # unchanged article is written last. tests/index/test_crash_recovery.py crashes at every write.
     records = {origin: [articles_by_id[i] for i in ids if i in articles_by_id] for origin, ids in by_origin.items()}
-    report.embedded = _embed_and_write(new, store, settings, progress, records)
+    report.embedded = _embed_and_write(new, store, settings, progress, records, embedder)
     if stale_meta:
-        store.update_chunk_metadata([i for i, _ in stale_meta], [m for _, m in stale_meta])
+        store.update_chunk_records([i for i, _ in stale_meta], [m for _, m in stale_meta])
     report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
     # Last: mark the changed articles as fully indexed (a run killed before this redoes them).
     counts = {i: len(c) for i, c in chunks_by_article.items()}
@@ -98,7 +101,7 @@ WRITE_GROUP = 512  # chunks embedded per step; each step's Chroma write overlaps
 
 
 def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settings: Settings, progress: bool,
-                     records: dict[str, list[Article]]) -> int:  # fmt: skip
+                     records: dict[str, list[Article]], embedder=None) -> int:  # fmt: skip
     """Write the article ``records`` (by origin), then embed the new chunks (reusing stored vectors of identical
     texts) and write them, shortest texts first (least padding). One background thread does every write, in
     order, while the model embeds the next group, so the store's write time hides behind the model's.
@@ -107,7 +110,7 @@ def _embed_and_write(new: list[tuple[Chunk, Article, int]], store: Store, settin
     try:
         for origin, kept in records.items():
             writer.submit(store.upsert_articles, kept, origin)
-        embedded = _embed_groups(new, store, settings, progress, writer) if new else 0
+        embedded = _embed_groups(new, store, settings, progress, writer, embedder) if new else 0
     finally:
         writer.wait()  # a failed write fails the run, before any deletion or "fully indexed" marker
     return embedded
@@ -145,12 +148,13 @@ class _OrderedWriter:
             self.pool.shutdown(wait=True)
 
 
-def _embed_groups(new, store: Store, settings: Settings, progress: bool, writer: _OrderedWriter) -> int:
+def _embed_groups(new, store: Store, settings: Settings, progress: bool, writer: _OrderedWriter, embedder=None) -> int:
     cached = store.embeddings_by_text_hash(c.text_hash for c, _, _ in new)
     missing = len({c.text_hash for c, _, _ in new} - set(cached))
     if progress and missing:
         print(f"embedding {missing} chunks", file=sys.stderr)
-    embedder = load_embedder(settings) if missing else None
+    if missing and embedder is None:
+        embedder = load_embedder(settings)
     ordered = sorted(new, key=lambda item: len(item[0].text))
     embedded = 0
     for lo in range(0, len(ordered), WRITE_GROUP):
@@ -165,20 +169,9 @@ def _embed_groups(new, store: Store, settings: Settings, progress: bool, writer:
         writer.submit(
             store.upsert_chunks, ids=[c.id for c, _, _ in group],
             embeddings=[cached[c.text_hash] for c, _, _ in group], documents=[c.text for c, _, _ in group],
-            metadatas=[chunk_metadata(a, c, p) for c, a, p in group],
+            metadatas=[chunk_record(a, c, p) for c, a, p in group],
         )  # fmt: skip
     return embedded
-
-
-def chunk_metadata(article: Article, chunk: Chunk, position: int) -> dict:
-    return {
-        **article_metadata(article),
-        "start": chunk.start,
-        "end": chunk.end,
-        "position": position,
-        "text_hash": chunk.text_hash,
-        "article_hash": article.content_hash,
-    }
 
 
 def _dedupe(loaded: LoadResult, stored: dict[str, dict], report: IndexReport) -> list[Article]:
@@ -216,14 +209,14 @@ def _sweep(store: Store, loaded: LoadResult, by_origin: dict[str, set[str]],
     wanted = {c.id for chunks in chunks_by_article.values() for c in chunks}
     deleted = 0
     for origin, ids in by_origin.items():
-        stored = store.article_metadata({"origin": origin})
+        stored = store.article_records({"origin": origin})
         gone = [i for i in stored if i not in ids and not _failed(i, loaded)]
         if gone:
-            deleted += len(store.chunk_metadata({"article_id": {"$in": gone}}))
+            deleted += len(store.chunk_records({"article_id": {"$in": gone}}))
             store.delete_articles(gone)
     current = list(chunks_by_article)
     if current:
-        stale = [i for i in store.chunk_metadata({"article_id": {"$in": current}}) if i not in wanted]
+        stale = [i for i in store.chunk_records({"article_id": {"$in": current}}) if i not in wanted]
         store.delete_chunks(stale)
         deleted += len(stale)
     return deleted

@@ -19,3 +19,38 @@ for _name, _value in {
     os.environ.setdefault(_name, _value)
 
 __version__ = "0.1.0"
+
+# The public face: ``from rag import Pipeline, Settings, Filters, Answer, errors``. Loaded on first use, so that
+# ``import rag`` stays cheap and keeps pinning the environment before any model library is imported.
+_EXPORTS = {
+    "Pipeline": "rag.pipeline",
+    "Result": "rag.pipeline",
+    "Settings": "rag.settings",
+    "load_settings": "rag.settings",
+    "seeds_folder": "rag.settings",
+    "Filters": "rag.records",
+    "Store": "rag.store",
+    "Article": "rag.types",
+    "Passage": "rag.types",
+    "Answer": "rag.types",
+    "Citation": "rag.types",
+    "Statement": "rag.types",
+    "Evidence": "rag.evidence",
+    "ABSTAIN_MESSAGE": "rag.limits",
+    "TOP_K_MAX": "rag.limits",
+    "errors": "rag.errors",
+}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(_EXPORTS[name])
+    return module if name == "errors" else getattr(module, name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

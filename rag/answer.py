@@ -10,46 +10,36 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from dataclasses import dataclass
 
 from rag.evidence import Evidence
+from rag.limits import ABSTAIN_MESSAGE
 from rag.reader import ReadSpan
 from rag.sentences import split_sentences
-from rag.types import Answer, Citation, Passage
+from rag.support import Sentence
+from rag.types import Answer, Citation
 
-ABSTAIN_MESSAGE = "The articles don't say."
 MAX_CITATIONS = 3
 RELATED = 3
 
 
-@dataclass(frozen=True)
-class Quote:
-    """A sentence (or run of sentences) of a passage, with its offsets in the article text."""
-
-    passage: Passage
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-def citation(n: int, quote, score: float | None = None) -> Citation:
-    """A citation of ``quote`` (anything with passage, start, end, text; and score unless given)."""
+def citation(n: int, quote: Sentence, score: float | None = None) -> Citation:
+    """A citation of ``quote`` (scored by its own score unless ``score`` is given)."""
     p = quote.passage
     return Citation(
-        n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source, published=p.published,
-        chunk_id=p.chunk_id, passage=p.text, quote=quote.text, start=quote.start, end=quote.end,
+        n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source, author=p.author,
+        published=p.published, article_hash=p.article_hash, chunk_id=p.chunk_id, passage=p.text, quote=quote.text,
+        start=quote.start, end=quote.end,
         score=round(quote.score if score is None else score, 4),
     )  # fmt: skip
 
 
-def quote_of(reading: ReadSpan) -> Quote:
+def quote_of(reading: ReadSpan) -> Sentence:
     """The sentences of the reading's passage that hold its span (one, unless the span crosses a boundary)."""
     passage = reading.passage
     lo, hi = reading.start - passage.start, reading.end - passage.start
     spans = [(s, e) for s, e in split_sentences(passage.text) if s < hi and e > lo] or [(lo, hi)]
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    return Quote(passage, passage.start + start, passage.start + end, passage.text[start:end], reading.answerable)
+    return Sentence(passage, passage.start + start, passage.start + end, passage.text[start:end], reading.answerable)
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -82,7 +72,7 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
     quotes = list({(q.passage.article_id, q.start): q for q in map(quote_of, support)}.values())
     citations = [citation(n, q) for n, q in enumerate(quotes, start=1)]
     return Answer(
-        question=evidence.question.text,
+        question=evidence.question,
         answer=" ".join(f"{c.quote} [{c.n}]" for c in citations),
         short_answer=best.text,
         abstained=False,
@@ -95,7 +85,7 @@ def abstention(evidence: Evidence, threshold: float) -> Answer:
     """The "articles don't say" answer; the closest passages' best sentences come along as related reading."""
     quotes = list({q.passage.chunk_id: q for q in map(quote_of, evidence.readings)}.values())[:RELATED]
     return Answer(
-        question=evidence.question.text, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
+        question=evidence.question, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
         confidence=round(1.0 - evidence.strength, 4),
         related=[citation(n, q) for n, q in enumerate(quotes, start=1)],
     )  # fmt: skip

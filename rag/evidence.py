@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from rag.question import Question
 from rag.reader import ReadSpan
 from rag.types import Passage
 
@@ -18,7 +17,7 @@ from rag.types import Passage
 class Evidence:
     """A question after retrieval and reading; ``timings`` grows as the answerer adds its stages."""
 
-    question: Question
+    question: str  # as validated: what was searched for
     context: list[Passage]  # the top_k passages, best first: cited passages and the LLM's numbered context
     readings: list[ReadSpan]  # the reader's best span per passage read, best first
     timings: dict[str, float]

@@ -15,16 +15,17 @@ from rag.evidence import Evidence, elapsed_ms
 from rag.llm import describe, load_llm, stream_chat
 from rag.prompt import messages
 from rag.settings import Settings
+from rag.support import SentenceScorer
 from rag.types import Answer
 from rag.verify import Verifier, is_refusal, parse_claims
 
 
 class GenerativeAnswerer:
-    def __init__(self, settings: Settings, embed) -> None:
+    def __init__(self, settings: Settings, scorer: SentenceScorer) -> None:
         self.settings = settings
         self.llm = load_llm(settings)
         self.where = describe(settings) or ""
-        self.verifier = Verifier(embed, settings.support_threshold)
+        self.verifier = Verifier(scorer, settings.support_threshold)
 
     def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""
@@ -35,7 +36,7 @@ class GenerativeAnswerer:
     def generate(self, evidence: Evidence) -> Iterator[str]:
         started = time.perf_counter()
         first = True
-        prompt = messages(evidence.question.text, evidence.context)
+        prompt = messages(evidence.question, evidence.context)
         for delta in stream_chat(self.llm, prompt, self.settings.llm_timeout, self.where):
             if first:
                 evidence.timings["first_token"] = elapsed_ms(evidence.started)  # as the asker waits: from question in
@@ -60,7 +61,7 @@ class GenerativeAnswerer:
         evidence.timings["verify"] = elapsed_ms(started)
         share = supported / len(statements)
         return Answer(
-            question=evidence.question.text, mode="generative", answer=answer_text, short_answer=short,
+            question=evidence.question, mode="generative", answer=answer_text, short_answer=short,
             abstained=False, model=self.where, citations=citations, statements=statements,
             confidence=round(evidence.strength * share, 4),
             timings_ms=evidence.finish_timings(),

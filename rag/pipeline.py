@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 
 from rag.answer import compose
 from rag.embedding import load_embedder
-from rag.errors import BadQuestion, IndexMissing, LLMNotConfigured
+from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
-from rag.question import analyse, validate
-from rag.reader import ReadSpan, load_reader
-from rag.rerank import CrossEncoderReranker, SentenceScorer, rerank_passages
-from rag.retrieve import Filters, HybridRetriever
-from rag.settings import Settings, packaged_embedding_model
+from rag.limits import check_top_k
+from rag.question import validate
+from rag.reader import Reader, ReadSpan, load_reader
+from rag.records import Filters
+from rag.rerank import CrossEncoderReranker, rerank_passages, score_sentences
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings, load_settings, packaged_embedding_model
 from rag.store import Store
+from rag.support import SentenceScorer
 from rag.types import Answer, Passage
 
 logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
@@ -48,13 +51,19 @@ class Result:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
-        self.settings = settings or Settings()
+    """The answer path over one store. Every part it would load itself may be passed in instead: a server
+    shares one store handle, and unit tests pass a small deterministic embedder (and reader) so they exercise
+    retrieval and answering against a real Chroma in seconds."""
+
+    def __init__(self, settings: Settings | None = None, store: Store | None = None, *, embedder=None,
+                 reader: Reader | None = None) -> None:  # fmt: skip
+        self.settings = settings or load_settings()
         self.store = store or Store(self.settings)
-        self.embedder = load_embedder(self.settings)
+        self.embedder = embedder or load_embedder(self.settings)
+        self._given_embedder = embedder is not None
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates)
-        self.reader = load_reader(packaged_embedding_model(), str(self.settings.model_cache),
-                                  self.settings.reader_backend)  # fmt: skip
+        self.reader = reader or load_reader(packaged_embedding_model(), str(self.settings.model_cache),
+                                            self.settings.reader_backend)  # fmt: skip
         self._scorer: SentenceScorer | None = None
         self.cross_encoder = (
             CrossEncoderReranker(self.settings.cross_encoder, self.settings.candidates)
@@ -67,7 +76,8 @@ class Pipeline:
         """The sentence scorer (MiniLM + lexical), loaded on first use: the optional sentence rerank and the
         verification of generated answers need it; the reader's answer path does not."""
         if self._scorer is None:
-            self._scorer = SentenceScorer(load_embedder(self.settings, self.settings.rerank_backend))
+            given = self.embedder if self._given_embedder else None
+            self._scorer = SentenceScorer(given or load_embedder(self.settings, self.settings.rerank_backend))
         return self._scorer
 
     def clear_caches(self) -> None:
@@ -94,12 +104,9 @@ class Pipeline:
         """Everything before an answer is written: validate, retrieve, (rerank,) read."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
-        if top_k is not None and not 1 <= top_k <= 50:
-            raise BadQuestion(f"top_k must be between 1 and 50, got {top_k}")
-        top_k = top_k or self.settings.top_k
+        top_k = check_top_k(top_k) or self.settings.top_k
         if self.store.counts()[1] == 0:
             raise IndexMissing(f"the index in {self.store.where} is empty: run `rag index PATH` first")
-        parsed = analyse(text)
         timings: dict[str, float] = {}
 
         t = time.perf_counter()
@@ -113,7 +120,8 @@ class Pipeline:
                 passages = self.cross_encoder.rerank(text, passages)
             else:
                 depth = max(top_k, self.settings.rerank_depth)
-                passages = rerank_passages(self.scorer.score(parsed, query_vector, passages[:depth]), passages)
+                sentences = score_sentences(self.scorer, text, query_vector, passages[:depth])
+                passages = rerank_passages(sentences, passages)
             timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
@@ -127,7 +135,7 @@ class Pipeline:
             r.passage.scores["reader"] = round(r.answerable, 4)
         passages = sorted(passages, key=lambda p: (order.get(p.chunk_id, len(order)), rank[p.chunk_id]))
         timings["read"] = elapsed_ms(t)
-        return Evidence(parsed, passages[:top_k], readings, timings, started)
+        return Evidence(text, passages[:top_k], readings, timings, started)
 
     def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a
@@ -165,7 +173,7 @@ class Pipeline:
         if self._generative is None:
             from rag.generate import GenerativeAnswerer
 
-            self._generative = GenerativeAnswerer(self.settings, self.scorer.embed)
+            self._generative = GenerativeAnswerer(self.settings, self.scorer)
         return self._generative
 
     def generate_events(self, evidence: Evidence, lock=None) -> Iterator[str | Answer]:

@@ -9,58 +9,15 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from rag.store import Store, day_number
+from rag.records import Filters, not_text, passage_from_record
+from rag.store import Store
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "bm25")
-
-
-@dataclass(frozen=True)
-class Filters:
-    source: str | None = None
-    published_from: date | None = None
-    published_to: date | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.source or self.published_from or self.published_to)
-
-    def matches(self, meta: dict[str, Any]) -> bool:
-        if self.source and meta.get("source") != self.source:
-            return False
-        day = meta.get("published_day")
-        if self.published_from and (day is None or day < day_number(self.published_from)):
-            return False
-        return not (self.published_to and (day is None or day > day_number(self.published_to)))
-
-    def to_llama(self):
-        from llama_index.core.vector_stores import (
-            FilterCondition,
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-        )
-
-        parts = []
-        if self.source:
-            parts.append(MetadataFilter(key="source", value=self.source, operator=FilterOperator.EQ))
-        if self.published_from:
-            parts.append(MetadataFilter(key="published_day", value=day_number(self.published_from),
-                                        operator=FilterOperator.GTE))  # fmt: skip
-        if self.published_to:
-            parts.append(MetadataFilter(key="published_day", value=day_number(self.published_to),
-                                        operator=FilterOperator.LTE))  # fmt: skip
-        return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
-
-
-# Metadata that BM25 must not read as words.
-_NOT_TEXT = ["article_id", "url", "source", "published", "published_day", "start", "end", "position",
-             "text_hash", "article_hash"]  # fmt: skip
 
 
 class HybridRetriever:
@@ -93,7 +50,7 @@ class HybridRetriever:
         from llama_index.core.schema import TextNode
 
         nodes = [
-            TextNode(id_=cid, text=text, metadata=meta, excluded_embed_metadata_keys=_NOT_TEXT)
+            TextNode(id_=cid, text=text, metadata=meta, excluded_embed_metadata_keys=not_text(meta))
             for cid, text, meta in self.store.all_chunks()
         ]
         if not nodes:
@@ -119,7 +76,7 @@ class HybridRetriever:
         return self.index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
 
     # -- retrieval
-    def retrieve(self, question: str, *, filters: Filters = Filters(), mode: str = "hybrid",
+    def retrieve(self, question: str, *, filters: Filters | None = None, mode: str = "hybrid",
                  k: int | None = None, embedding: list[float] | None = None) -> list[Passage]:  # fmt: skip
         """``embedding``: the question's vector when the caller has it already (the dense side then skips
         embedding the question a second time)."""
@@ -131,6 +88,7 @@ class HybridRetriever:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         k = k or self.candidates
+        filters = filters or Filters()
         dense = self._dense_retriever(filters, k) if mode in ("hybrid", "dense") else None
         bm25 = self._bm25_retriever(filters, k) if mode in ("hybrid", "bm25") else None
         retrievers = [r for r in (dense, bm25) if r is not None]
@@ -145,7 +103,10 @@ class HybridRetriever:
                 similarity_top_k=k, use_async=False,
             )  # fmt: skip
             results = fusion.retrieve(query)
-        return [to_passage(r) for r in results[:k]]
+        return [
+            passage_from_record(r.node.node_id, r.node.get_content(), r.node.metadata, float(r.score or 0.0))
+            for r in results[:k]
+        ]
 
 
 def _matching_bm25_class():
@@ -159,19 +120,3 @@ def _matching_bm25_class():
             return [r for r in super()._retrieve(query_bundle) if r.score and r.score > 0]
 
     return MatchingBM25
-
-
-def to_passage(result) -> Passage:
-    meta = result.node.metadata
-    return Passage(
-        chunk_id=result.node.node_id,
-        article_id=meta["article_id"],
-        text=result.node.get_content(),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        title=meta.get("title") or None,
-        url=meta.get("url"),
-        source=meta.get("source"),
-        published=meta.get("published"),
-        score=float(result.score or 0.0),
-    )

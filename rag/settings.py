@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.limits import TOP_K_MAX
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def seeds_folder() -> Path:
+    """The seed articles: ``seeds/`` in the working directory when there is one, else the project's own."""
+    here = Path("seeds")
+    return here if here.is_dir() else PROJECT_ROOT / "seeds"
+
 
 @lru_cache(maxsize=1)
 def packaged_embedding_model() -> str:
@@ -30,6 +40,10 @@ class Settings(BaseSettings):
         default_factory=lambda: Path.home() / ".cache" / "rag-news" / "models",
         description="Derived model files (exported ONNX/OpenVINO encoders), shared by every home.",
     )
+    data_cache: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "rag-news",
+        description="Evaluation data: downloaded archives, extracted corpora, benchmark indexes.",
+    )
     embed_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
         "openvino",
         description="Encoder runtime: torch (sentence-transformers), onnx (ONNX Runtime fp32), onnx-int8 (dynamic "
@@ -40,7 +54,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(200, ge=32, le=4096, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(40, ge=0, description="Chunk overlap in tokens.")
 
-    top_k: int = Field(5, ge=1, le=50, description="Passages returned with an answer.")
+    top_k: int = Field(5, ge=1, le=TOP_K_MAX, description="Passages returned with an answer.")
     candidates: int = Field(20, ge=1, le=200, description="Passages each retriever hands to fusion and rerank.")
     rerank_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-bf16"] = Field(
         "openvino-bf16",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from rag.errors import IndexMissing, StoreError
+from rag.records import article_from_record, article_record
 from rag.settings import Settings
-from rag.types import Article, stable_hash
+from rag.types import Article
 
 PAGE = 5000
 
@@ -56,17 +56,6 @@ def _local_store_path(home: Path, create: bool) -> Path:
     if not create and not path.exists():
         raise IndexMissing(f"no index under {shown}: run `rag index` first")
     return path
-
-
-def _article_record(article: Article, origin: str, n_chunks: int = 0, marker: str = "") -> dict:
-    return {
-        **article_metadata(article),
-        "origin": origin,
-        "article_hash": article.content_hash,
-        "text_hash": stable_hash(article.text),
-        "indexed": f"{article.content_hash}:{marker}" if marker else "",
-        "n_chunks": n_chunks,
-    }
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -158,7 +147,7 @@ class Store:
         self.chunks.modify(metadata={"generation": self.generation() + 1, "embed_model": self.model_name})
 
     # -- chunks
-    def chunk_metadata(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    def chunk_records(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for page in self._pages(self.chunks, where, include=["metadatas"]):
             out.update(zip(page["ids"], page["metadatas"], strict=True))
@@ -181,7 +170,7 @@ class Store:
                 ids=ids[lo:hi], embeddings=embeddings[lo:hi], documents=documents[lo:hi], metadatas=metadatas[lo:hi]
             )
 
-    def update_chunk_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
+    def update_chunk_records(self, ids: list[str], metadatas: list[dict]) -> None:
         size = self.client.get_max_batch_size()
         for lo in range(0, len(ids), size):
             self.chunks.update(ids=ids[lo : lo + size], metadatas=metadatas[lo : lo + size])
@@ -200,7 +189,7 @@ class Store:
         for batch in _batches(articles, 1000):
             self.articles.upsert(
                 ids=[a.id for a in batch], embeddings=[[1.0]] * len(batch), documents=[a.text for a in batch],
-                metadatas=[_article_record(a, origin) for a in batch],
+                metadatas=[article_record(a, origin) for a in batch],
             )  # fmt: skip
 
     def mark_indexed(self, articles: list[Article], origin: str, chunk_counts: dict[str, int], marker: str) -> None:
@@ -209,7 +198,7 @@ class Store:
         for batch in _batches(articles, 1000):
             self.articles.update(
                 ids=[a.id for a in batch],
-                metadatas=[_article_record(a, origin, chunk_counts.get(a.id, 0), marker) for a in batch],
+                metadatas=[article_record(a, origin, chunk_counts.get(a.id, 0), marker) for a in batch],
             )
 
     def delete_articles(self, ids: Iterable[str]) -> None:
@@ -219,7 +208,7 @@ class Store:
             self.chunks.delete(where={"article_id": {"$in": batch}})
             self.articles.delete(ids=batch)
 
-    def article_metadata(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    def article_records(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for page in self._pages(self.articles, where, include=["metadatas"]):
             out.update(zip(page["ids"], page["metadatas"], strict=True))
@@ -229,11 +218,11 @@ class Store:
         got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
         if not got["ids"]:
             return None
-        return article_from_store(article_id, got["documents"][0], got["metadatas"][0])
+        return article_from_record(article_id, got["documents"][0], got["metadatas"][0])
 
     def list_articles(self, offset: int, limit: int) -> list[Article]:
         got = self.articles.get(include=["metadatas"], offset=offset, limit=limit)
-        return [article_from_store(i, "", m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+        return [article_from_record(i, "", m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
 
     def counts(self) -> tuple[int, int]:
         return self.articles.count(), self.chunks.count()
@@ -252,32 +241,3 @@ class Store:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.chunks)
-
-
-def article_metadata(article: Article) -> dict[str, Any]:
-    """Flat metadata Chroma accepts (no None); ``published_day`` (YYYYMMDD int) serves range filters."""
-    meta: dict[str, Any] = {"article_id": article.id, "title": article.title or ""}
-    if article.url:
-        meta["url"] = article.url
-    if article.source:
-        meta["source"] = article.source
-    if article.published:
-        meta["published"] = article.published.isoformat()
-        meta["published_day"] = day_number(article.published)
-    return meta
-
-
-def day_number(day: date) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def article_from_store(article_id: str, text: str, meta: dict[str, Any]) -> Article:
-    published = meta.get("published")
-    return Article(
-        id=article_id,
-        text=text or "",
-        title=meta.get("title") or None,
-        url=meta.get("url"),
-        source=meta.get("source"),
-        published=date.fromisoformat(published) if published else None,
-    )

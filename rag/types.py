@@ -25,14 +25,14 @@ class Article:
     source: str | None = None
     published: date | None = None
     path: str | None = None  # where it was read from, for messages
+    author: str | None = None
 
     @property
     def content_hash(self) -> str:
-        return stable_hash(self.title, self.text, self.url, self.source, self.published)
-
-    @property
-    def display_title(self) -> str:
-        return self.title or self.id
+        """Changes when anything stored about the article changes (a new field joins only when set, so adding a
+        field to the schema does not make every indexed article look changed)."""
+        extra = (self.author,) if self.author else ()
+        return stable_hash(self.title, self.text, self.url, self.source, self.published, *extra)
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class Passage:
     url: str | None = None
     source: str | None = None
     published: str | None = None
+    author: str | None = None
+    article_hash: str | None = None  # the article version this chunk was cut from
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
 
@@ -76,7 +78,11 @@ class Citation(BaseModel):
     title: str | None
     url: str | None = None
     source: str | None = None
+    author: str | None = None
     published: str | None = None
+    article_hash: str | None = Field(
+        None, description="Version of the article the offsets point into (`content_hash` of GET /articles/{id})."
+    )
     chunk_id: str
     passage: str = Field(description="The retrieved passage text.")
     quote: str = Field(description="The supporting sentence inside the passage.")

@@ -2,9 +2,9 @@
 
 A model's ``[n]`` is a claim, not a fact. Each sentence of the answer is matched against the sentences of the
 passages it cites; the best one becomes the citation's quote (with exact article offsets, the same contract as
-extractive answers) and the statement counts as supported only if that quote backs it: MiniLM cosine plus the
-share of the statement's content words the quote contains. Markers that point at no passage are dropped and
-noted; sentences without a marker, or whose cited passages do not back them, are flagged unsupported.
+extractive answers) and the statement counts as supported only if that quote backs it (the support score of
+:mod:`rag.support`, with its :data:`~rag.support.VERIFY` weights). Markers that point at no passage are dropped
+and noted; sentences without a marker, or whose cited passages do not back them, are flagged unsupported.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from rag.answer import citation
-from rag.prompt import CANNOT_ANSWER, injection_spans
-from rag.question import content_stems
+from rag.limits import ABSTAIN_MESSAGE
+from rag.prompt import injection_spans
 from rag.sentences import split_sentences
+from rag.support import VERIFY, Sentence, SentenceScorer, sentences_of
 from rag.types import Citation, Passage, Statement
-
-DENSE_WEIGHT = 0.5  # support = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * content-word coverage
 
 _MARKERS = re.compile(r"\s*\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _REFUSAL = re.compile(
@@ -62,55 +59,27 @@ def parse_claims(answer: str, n_passages: int) -> list[Claim]:
 
 def is_refusal(claims: list[Claim]) -> bool:
     """The model said the passages do not answer the question (as told to in the prompt)."""
-    return bool(claims) and (CANNOT_ANSWER.lower() in claims[0].text.lower() or bool(_REFUSAL.search(claims[0].text)))
+    return bool(claims) and (ABSTAIN_MESSAGE.lower() in claims[0].text.lower() or bool(_REFUSAL.search(claims[0].text)))
 
 
-@dataclass
-class Candidate:
-    passage: Passage
-    start: int  # in the article
-    end: int
-    text: str
-
-
-def candidates(passage: Passage) -> list[Candidate]:
+def candidates(passage: Passage) -> list[Sentence]:
     """Sentences of a passage that may serve as support: everything but text that addressed the model."""
-    withheld = injection_spans(passage.text)
-    return [
-        Candidate(passage, passage.start + s, passage.start + e, passage.text[s:e])
-        for s, e in split_sentences(passage.text)
-        if not any(s < we and ws < e for ws, we in withheld)
-    ]
+    return sentences_of(passage, injection_spans(passage.text))
 
 
 class Verifier:
-    def __init__(self, embed, threshold: float) -> None:
-        """``embed(texts) -> np.ndarray`` of unit-length rows (the sentence scorer's cached embedder)."""
-        self.embed = embed
+    def __init__(self, scorer: SentenceScorer, threshold: float) -> None:
+        self.scorer = scorer
         self.threshold = threshold
 
-    def support(self, claim: str, sentences: list[Candidate]) -> list[float]:
-        if not sentences:
-            return []
-        vectors = self.embed([claim, *(s.text for s in sentences)])
-        vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
-        cosines = (vectors[1:] @ vectors[0]).tolist()
-        stems = set(content_stems(claim))
-        out = []
-        for sentence, cos in zip(sentences, cosines, strict=True):
-            coverage = len(stems & set(content_stems(sentence.text))) / len(stems) if stems else 0.0
-            out.append(DENSE_WEIGHT * max(cos, 0.0) + (1 - DENSE_WEIGHT) * coverage)
-        return out
-
-    def best_sentences(self, claim: str, passages: list[Passage]) -> list[tuple[float, Candidate]]:
+    def best_sentences(self, claim: str, passages: list[Passage]) -> list[tuple[float, Sentence]]:
         """``(score, sentence)`` of the best-backing sentence of each passage, best first."""
         out = []
         for passage in passages:
-            sentences = candidates(passage)
-            scores = self.support(claim, sentences)
-            if scores:
-                best = int(np.argmax(scores))
-                out.append((scores[best], sentences[best]))
+            scored = self.scorer.score(claim, candidates(passage), VERIFY)
+            if scored:
+                best = max(scored, key=lambda s: s.score)
+                out.append((best.score, best))
         return sorted(out, key=lambda pair: -pair[0])
 
     def verify(self, claims: list[Claim], passages: list[Passage]) -> tuple[list[Statement], list[Citation], str]:

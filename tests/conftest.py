@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import rag  # noqa: F401  (offline environment first)
+from rag.settings import PROJECT_ROOT
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = PROJECT_ROOT / "seeds"
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
 
 

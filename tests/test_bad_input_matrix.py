@@ -332,12 +332,12 @@ def _index_row(case, given, expected, home, tmp_path, monkeypatch, capsys) -> st
     skips = [line for line in err.splitlines() if line.startswith("skipped ")]
 
     store = Store(Settings(home=home))
-    articles = store.article_metadata({"origin": str(folder.resolve())})
-    chunks = store.chunk_metadata({"article_id": {"$in": list(articles)}}) if articles else {}
+    articles = store.article_records({"origin": str(folder.resolve())})
+    chunks = store.chunk_records({"article_id": {"$in": list(articles)}}) if articles else {}
     good_ids = {f"{slug}/{path}" for path in GOOD}
     assert good_ids <= set(articles), f"good articles lost: {good_ids - set(articles)}"
     assert {m["article_id"] for m in chunks.values()} == set(articles), "an article without chunks"
-    orphans = [i for i, m in store.chunk_metadata().items() if store.get_article(m["article_id"]) is None]
+    orphans = [i for i, m in store.chunk_records().items() if store.get_article(m["article_id"]) is None]
     assert not orphans, orphans
 
     if expected == INDEXED:

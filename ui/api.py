@@ -4,8 +4,8 @@ Route handlers are thin: validate with pydantic, call the service, translate ``r
 with the reason in ``detail``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must see the per-deployment QueryRequest class itself,
+# which a string annotation naming a local class would hide from it.
 import hmac
 import json
 from collections.abc import Iterator
@@ -16,8 +16,9 @@ from typing import Literal
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rag import TOP_K_MAX, Answer, Filters, Settings
 from rag.errors import (
     ArticleNotFound,
     BadQuestion,
@@ -27,8 +28,6 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
-from rag.retrieve import Filters
-from rag.types import Answer
 from ui.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
@@ -37,6 +36,7 @@ MAX_BODY_BYTES = 64 * 1024
 class QueryFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(None, max_length=200)
+    author: str | None = Field(None, max_length=200)
     published_from: date | None = Field(None, description="YYYY-MM-DD")
     published_to: date | None = Field(None, description="YYYY-MM-DD")
 
@@ -48,23 +48,28 @@ class QueryFilters(BaseModel):
             raise ValueError(f"dates are 'YYYY-MM-DD' strings, got {type(value).__name__}")
         return value
 
-    @model_validator(mode="after")
-    def _ordered(self) -> QueryFilters:
-        if self.published_from and self.published_to and self.published_from > self.published_to:
-            raise ValueError("published_from is after published_to")
-        return self
+    def to_filters(self) -> Filters:
+        """The core's filters, which check what spans fields (a reversed date range: 422 with the reason)."""
+        return Filters(**self.model_dump())
 
 
-class QueryRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"question": "Who proposed delaying NATO membership?", "top_k": 5}]},
-    )
-    question: str = Field(min_length=1, max_length=1000, description="The question, in English.")
-    # strict: a JSON integer, not true (-> 1), 3.0 or "5" coerced into one
-    top_k: int | None = Field(None, ge=1, le=50, strict=True, description="Passages to consider and return.")
-    mode: Literal["extractive", "generative"] = "extractive"
-    filters: QueryFilters | None = None
+def query_request_model(settings: Settings) -> type[BaseModel]:
+    """The request body of the query routes, with this deployment's question limit in its schema."""
+
+    class QueryRequest(BaseModel):
+        model_config = ConfigDict(
+            extra="forbid",
+            json_schema_extra={"examples": [{"question": "Who proposed delaying NATO membership?", "top_k": 5}]},
+        )
+        question: str = Field(min_length=1, max_length=settings.max_question_chars,
+                              description="The question, in English.")  # fmt: skip
+        # strict: a JSON integer, not true (-> 1), 3.0 or "5" coerced into one
+        top_k: int | None = Field(None, ge=1, le=TOP_K_MAX, strict=True,
+                                  description="Passages to consider and return.")  # fmt: skip
+        mode: Literal["extractive", "generative"] = "extractive"
+        filters: QueryFilters | None = None
+
+    return QueryRequest
 
 
 class ArticleSummary(BaseModel):
@@ -72,11 +77,13 @@ class ArticleSummary(BaseModel):
     title: str | None
     url: str | None = None
     source: str | None = None
+    author: str | None = None
     published: date | None = None
 
 
 class ArticleFull(ArticleSummary):
     text: str
+    content_hash: str = Field(description="Version of this text; a citation whose article_hash differs is stale.")
 
 
 class ArticlePage(BaseModel):
@@ -110,9 +117,10 @@ def error_status(exc: RagError) -> int:
 def build_router(service: Service) -> APIRouter:
     # The limit also holds for bodies sent without Content-Length (chunked), which `limit_body` cannot see.
     router = APIRouter(max_body_size=MAX_BODY_BYTES)
+    QueryRequest = query_request_model(service.settings)  # noqa: N806  (a class, built per deployment)
 
     def events(request: QueryRequest):
-        filters = Filters(**request.filters.model_dump()) if request.filters else None
+        filters = request.filters.to_filters() if request.filters else None
         return service.events(request.question, request.mode, top_k=request.top_k, filters=filters)
 
     @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
@@ -158,7 +166,7 @@ def build_router(service: Service) -> APIRouter:
         article = service.pipeline().store.get_article(article_id)
         if article is None:
             raise ArticleNotFound(f"no article with id {article_id!r}")
-        return {**_summary(article), "text": article.text}
+        return {**_summary(article), "text": article.text, "content_hash": article.content_hash}
 
     return router
 
@@ -189,6 +197,7 @@ def _summary(article) -> dict:
         "title": article.title,
         "url": article.url,
         "source": article.source,
+        "author": article.author,
         "published": article.published,
     }
 

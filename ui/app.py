@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 import gradio as gr
 from fastapi import FastAPI
 
-from rag import __version__
-from rag.settings import Settings
+from rag import Settings, __version__, load_settings
 from ui import api
 from ui.render import CSS
 from ui.service import Service
@@ -17,7 +16,7 @@ from ui.web import build_ui, theme
 
 
 def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
-    service = Service(settings or Settings())
+    service = Service(settings or load_settings())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import rag  # noqa: F401  (sets the offline environment before any model library loads)
 from rag.errors import RagError
+from rag.limits import TOP_K_MAX, check_top_k
 
 EXIT_USAGE = 2
 
@@ -26,16 +27,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _settings():
-    from rag.settings import load_settings
+    from rag import load_settings
 
     return load_settings()
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from index.build import index_paths
+    from rag import seeds_folder
 
     settings = _settings()
-    paths = [Path(p) for p in args.paths] or [Path("seeds")]
+    paths = [Path(p) for p in args.paths] or [seeds_folder()]
     report = index_paths(paths, settings, progress=not args.json, first_line_title=args.first_line_title)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -52,28 +54,17 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace):
-    from datetime import date
+    from rag import Filters
 
-    from rag.retrieve import Filters
-
-    try:
-        filters = Filters(
-            source=args.source,
-            published_from=date.fromisoformat(args.published_from) if args.published_from else None,
-            published_to=date.fromisoformat(args.published_to) if args.published_to else None,
-        )
-    except ValueError as exc:
-        raise RagError(f"bad date filter: {exc} (expected YYYY-MM-DD)") from None
-    if filters.published_from and filters.published_to and filters.published_from > filters.published_to:
-        raise RagError("bad date filter: --published-from is after --published-to")
-    return filters
+    return Filters.parse(source=args.source, author=args.author, published_from=args.published_from,
+                         published_to=args.published_to)  # fmt: skip
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.pipeline import Pipeline
+    from rag import Pipeline
 
+    options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
     pipeline = Pipeline(_settings())
-    options = {"top_k": args.top_k, "filters": _filters(args)}
     if not args.generative:
         answer = pipeline.ask(args.question, **options)
     else:
@@ -149,8 +140,9 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
         "--generative", action="store_true",
         help="have the configured LLM (RAG_LLM_URL or RAG_LLM_GGUF) write the answer, verified against its citations",
     )  # fmt: skip
-    p.add_argument("--top-k", type=int, default=None, help="passages to consider (1-50)")
+    p.add_argument("--top-k", type=int, default=None, help=f"passages to consider (1-{TOP_K_MAX})")
     p.add_argument("--source", help="only articles from this source")
+    p.add_argument("--author", help="only articles by this author (exact name)")
     p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
     p.set_defaults(func=commands["ask"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.types import Answer, Citation
+from rag import ABSTAIN_MESSAGE, Answer, Citation
 
 CSS = """
 .rag-short { font-size: 1.6em; font-weight: 700; margin: .2em 0 .4em; }
@@ -32,13 +32,19 @@ def highlighted(text: str, start: int, end: int) -> str:
 
 
 def card(c: Citation, article_text: str | None, label: str) -> str:
-    meta = " · ".join(escape(x) for x in (c.source, c.published, c.article_id, f"characters {c.start}–{c.end}") if x)
+    byline = f"by {c.author}" if c.author else None
+    where = f"characters {c.start}–{c.end}"
+    meta = " · ".join(escape(x) for x in (c.source, byline, c.published, c.article_id, where) if x)
     passage_start = c.passage.find(c.quote)
     passage = (
         highlighted(c.passage, passage_start, passage_start + len(c.quote)) if passage_start >= 0 else escape(c.passage)
     )
     full = ""
-    if article_text is not None:
+    if article_text is not None and article_text[c.start : c.end] != c.quote:
+        # The article was re-indexed with other text after this answer was found: its offsets no longer point
+        # at the quote, so no highlight rather than a highlight of the wrong words.
+        full = '<div class="rag-meta">The article has changed since this answer was found: ask again.</div>'
+    elif article_text is not None:
         full = (
             f"<details><summary>Open the full article</summary>"
             f'<div class="rag-article">{highlighted(article_text, c.start, c.end)}</div></details>'
@@ -79,7 +85,7 @@ def streaming_html(text: str) -> str:
 def answer_html(answer: Answer, article_texts: dict[str, str]) -> str:
     parts = ['<div class="rag-answer">']
     if answer.abstained:
-        parts.append('<div class="rag-abstain">The articles don\'t say.</div>')
+        parts.append(f'<div class="rag-abstain">{escape(ABSTAIN_MESSAGE)}</div>')
         if answer.related:
             parts.append("<p>Related passages (they do not answer the question):</p>")
             parts += [card(c, article_texts.get(c.article_id), "Related:") for c in answer.related]

@@ -12,12 +12,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from rag import __version__
+from rag import Answer, Pipeline, Settings, __version__
 from rag.errors import IndexMissing, StoreError
 from rag.llm import describe
-from rag.pipeline import Pipeline
-from rag.settings import Settings
-from rag.types import Answer
 
 log = logging.getLogger(__name__)
 

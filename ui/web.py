@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import gradio as gr
 
+from rag import TOP_K_MAX, Filters
 from rag.errors import RagError
-from rag.retrieve import Filters
 from ui.render import answer_html, streaming_html
 from ui.service import Service
 
@@ -29,29 +27,17 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 
-def _date(value: str, name: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise gr.Error(f"{name} must be a date like 2024-03-31, got {value!r}") from None
-
-
 def build_ui(service: Service) -> gr.Blocks:
     generative = service.settings.generative
 
-    def ask(question: str, mode: str, top_k: float, source: str, published_from: str, published_to: str):
+    def ask(question: str, mode: str, top_k: float, source: str, author: str, published_from: str,
+            published_to: str):  # fmt: skip
         """Yields the model's text while it writes (generative mode), then the verified answer with sources."""
-        filters = Filters(
-            source=(source or "").strip() or None,
-            published_from=_date(published_from, "Published from"),
-            published_to=_date(published_to, "Published to"),
-        )
         mode = "generative" if mode == GENERATIVE else "extractive"
         written = ""
         try:
+            filters = Filters.parse(source=source, author=author, published_from=published_from,
+                                    published_to=published_to)  # fmt: skip
             for event in service.events(question, mode, top_k=int(top_k), filters=filters):
                 if isinstance(event, str):
                     written += event
@@ -80,14 +66,16 @@ def build_ui(service: Service) -> gr.Blocks:
             info="Generative: an LLM writes the answer; every sentence is checked against the passage it cites.",
         )
         with gr.Accordion("Settings", open=False):
-            top_k = gr.Slider(1, 20, value=service.settings.top_k, step=1, label="Passages to consider")
-            source = gr.Textbox(label="Source (exact name)", placeholder="any")
+            top_k = gr.Slider(1, TOP_K_MAX, value=service.settings.top_k, step=1, label="Passages to consider")
+            with gr.Row():
+                source = gr.Textbox(label="Source (exact name)", placeholder="any")
+                author = gr.Textbox(label="Author (exact name)", placeholder="any")
             with gr.Row():
                 published_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
                 published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
         output = gr.HTML(elem_id="answer")
         gr.Examples(EXAMPLES, inputs=question, label="Examples")
-        inputs = [question, mode, top_k, source, published_from, published_to]
+        inputs = [question, mode, top_k, source, author, published_from, published_to]
         button.click(ask, inputs, output)
         question.submit(ask, inputs, output)
     return blocks

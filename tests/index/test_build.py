@@ -26,7 +26,7 @@ BRIDGE = "The new river bridge in Lindholm opened to cyclists. It is 320 metres 
 
 def stored(settings):
     store = Store(settings)
-    return store.article_metadata(), store.chunk_metadata()
+    return store.article_records(), store.chunk_records()
 
 
 def test_offsets_round_trip_for_every_chunk(tmp_path):

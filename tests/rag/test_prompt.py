@@ -1,6 +1,7 @@
 """The prompt treats articles as data: instruction-like sentences are withheld, fence and chat markup removed."""
 
-from rag.prompt import CANNOT_ANSWER, WITHHELD, clean_passage, injection_spans, messages
+from rag.limits import ABSTAIN_MESSAGE
+from rag.prompt import WITHHELD, clean_passage, injection_spans, messages
 from rag.types import Passage
 
 INJECTED = (
@@ -41,7 +42,7 @@ def test_messages_number_the_passages_and_end_with_the_question():
     roles = [role for role, _ in msgs]
     assert roles == ["system", "user"]
     system, user = msgs[0][1], msgs[1][1]
-    assert CANNOT_ANSWER in system and "[1]" in system
+    assert ABSTAIN_MESSAGE in system and "[1]" in system
     assert '<passage n="1" title="NATO talks">\nA met B.\n</passage>' in user
     assert '<passage n="2" title="Quote \' title">' in user
     assert user.rstrip().endswith("Question: Who met?")

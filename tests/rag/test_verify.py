@@ -3,8 +3,8 @@
 import pytest
 
 from rag.embedding import load_embedder
-from rag.rerank import SentenceScorer
 from rag.settings import Settings
+from rag.support import SentenceScorer
 from rag.types import Passage
 from rag.verify import Verifier, is_refusal, parse_claims
 
@@ -33,7 +33,7 @@ def test_refusals_are_recognised():
 @pytest.fixture(scope="module")
 def verifier():
     settings = Settings()
-    return Verifier(SentenceScorer(load_embedder(settings)).embed, settings.support_threshold)
+    return Verifier(SentenceScorer(load_embedder(settings)), settings.support_threshold)
 
 
 def passages() -> list[Passage]:
