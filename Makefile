@@ -19,7 +19,7 @@ export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 export OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: run test install install-llm install-test index serve lint clean
+.PHONY: run test test-fast install install-llm install-test index serve lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ run: index serve
 test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest -q
+
+# The unit tests alone (no real model server, no browser, no eval): seconds, for the edit-test loop.
+test-fast: install-test
+	$(VENV)/bin/python -m pytest -q -m "not slow and not integration"
 
 lint: install-test
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -15,21 +15,10 @@ from pathlib import Path
 
 import rag  # noqa: F401  (offline environment first)
 from evals.corpora import bbc_news, cache_dir
+from evals.tables import text_table
 from index.build import index_paths
 from rag import Store, load_settings, seeds_folder
 from rag.embedding import load_embedder
-
-
-def table(rows: list[dict], title: str) -> str:
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
-    out = [f"\n{title}", " | ".join(c.ljust(widths[c]) for c in columns), "-|-".join("-" * widths[c] for c in columns)]
-    out += [" | ".join(_fmt(r[c]).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(out)
-
-
-def _fmt(value) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def corpus(limit: int | None, workdir: Path) -> Path:
@@ -87,7 +76,7 @@ def bench_ingest(args: argparse.Namespace) -> None:
                      "vs raw": first.embedded / seconds / raw_rate})  # fmt: skip
     rows.append({"run": "rag index (no-op re-run)", "articles": again.articles, "chunks embedded": again.embedded,
                  "seconds": noop_s, "chunks/s": 0.0, "vs raw": "-"})  # fmt: skip
-    print(table(rows, f"Ingestion, BBC News ({folder}), chunk_size={settings.chunk_size}, "
+    print(text_table(rows, f"Ingestion, BBC News ({folder}), chunk_size={settings.chunk_size}, "
                       f"batch={settings.embed_batch_size}, skipped={len(first.skipped)}, "
                       f"duplicates={len(first.duplicates)}"))  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)
@@ -145,7 +134,7 @@ def bench_query(args: argparse.Namespace) -> None:
         peer_hits.append(_hit(item, [(n.node.metadata["article_id"], n.node.get_content()) for n in nodes]))
     ours_hits = hits[baseline]
     base = stages[baseline]["total"]
-    print(table([
+    print(text_table([
         {"variant": name, "read p50": percentile(stages[name]["read"], 50),
          "read p95": percentile(stages[name]["read"], 95), "total p50": percentile(stages[name]["total"], 50),
          "total p95": percentile(stages[name]["total"], 95),
@@ -159,17 +148,17 @@ def bench_query(args: argparse.Namespace) -> None:
     articles, chunks = pipeline.store.counts()
     rows = [{"stage": stage, "p50 ms": percentile(v, 50), "p95 ms": percentile(v, 95)} for stage, v in stages.items()]
     print(
-        table(
+        text_table(
             rows, f"Query latency (warm, {len(items)} SQuAD dev questions) over {chunks} chunks / {articles} articles"
         )
     )
-    print(table([
+    print(text_table([
         {"pipeline": f"ours: hybrid + reader ({baseline})", "p50 ms": percentile(stages["total"], 50),
          "p95 ms": percentile(stages["total"], 95), "hit@5": sum(ours_hits) / len(items)},
         {"pipeline": "llama-index VectorStoreIndex.as_retriever(top_k=5)", "p50 ms": percentile(peer_ms, 50),
          "p95 ms": percentile(peer_ms, 95), "hit@5": sum(peer_hits) / len(items)},
     ], "Against the plain llama-index peer (same model, same Chroma collection)"))  # fmt: skip
-    print(table([
+    print(text_table([
         {"measure": "first index run: articles / chunks embedded", "value": f"{first.articles} / {first.embedded}"},
         {"measure": "no-op re-index (s)", "value": noop_s},
         {"measure": "no-op re-index: chunks embedded", "value": again.embedded},
@@ -248,7 +237,7 @@ def bench_startup(args: argparse.Namespace) -> None:
         server.terminate()
         server.wait(timeout=20)
         shutil.rmtree(workdir, ignore_errors=True)
-    print(table([{"measure": "rag serve → first answer (s)", "value": elapsed,
+    print(text_table([{"measure": "rag serve → first answer (s)", "value": elapsed,
                   "short answer": (answer or {}).get("short_answer")}], "Start-up"))  # fmt: skip
 
 

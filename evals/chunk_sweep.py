@@ -16,10 +16,10 @@ import sys
 import time
 
 import rag  # noqa: F401
-from evals.bench import table
 from evals.corpora import cache_dir
 from evals.metrics import f1_score, normalize_answer
 from evals.squad import find_squad_dev, slugify
+from evals.tables import text_table
 from index.build import index_paths
 from rag import Pipeline, load_settings
 
@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"chunk_size": size, "overlap": overlap, "chunks": report.chunks,
                      "hit@5": sum(hits) / len(ids), "short-answer F1": sum(f1s) / len(ids),
                      "mean ms/question": sum(totals) / len(totals)})  # fmt: skip
-        print(table(rows[-1:], f"chunk_size={size}"), file=sys.stderr)
-    print(table(rows, f"Chunk size sweep: SQuAD v1.1 dev joined per title, {len(ids)} questions (seed {args.seed})"))
+        print(text_table(rows[-1:], f"chunk_size={size}"), file=sys.stderr)
+    print(
+        text_table(rows, f"Chunk size sweep: SQuAD v1.1 dev joined per title, {len(ids)} questions (seed {args.seed})")
+    )
     return 0
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
-from evals.bench import table
 from evals.corpora import bbc_news
+from evals.tables import text_table
 from rag import Settings, load_settings
 from rag.embedding import embed_texts, load_embedder
 from rag.errors import RagError
@@ -225,18 +225,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(machine_line())
         embedders, setup = load_backends(names, home)
-        print(table(setup, "Backends: first use (export into a fresh home/cache, then load + one query)"))
+        print(text_table(setup, "Backends: first use (export into a fresh home/cache, then load + one query)"))
         settings = load_settings(home=home)
         chunks, sentences = bbc_inputs(settings, args.chunks, args.singles + 80, args.seed)
         rows = speed(embedders, chunks, sentences[80:], sentences[:80], args.rounds, settings.embed_batch_size)
         words = statistics.mean(len(s.split()) for s in sentences)
-        print(table(rows, f"Encode speed, median per call over {args.rounds} interleaved rounds ({len(chunks)} BBC "
-                          f"chunks, sentences of {words:.0f} words on average); x torch = speed-up"))  # fmt: skip
+        title = (f"Encode speed, median per call over {args.rounds} interleaved rounds ({len(chunks)} BBC chunks, "
+                 f"sentences of {words:.0f} words on average); x torch = speed-up")  # fmt: skip
+        print(text_table(rows, title))
         articles, items, titles = squad_subset(args.questions, args.paragraphs, args.seed)
         rows = quality(embedders, articles, items)
-        print(table(rows, f"Dense retrieval, SQuAD v1.1 dev: {len(items)} questions over {len(articles)} paragraphs "
-                          f"({titles} titles); hit@k in %, d = minus torch, flips = questions whose hit@1 "
-                          f"differs from torch's"))  # fmt: skip
+        title = (
+            f"Dense retrieval, SQuAD v1.1 dev: {len(items)} questions over {len(articles)} paragraphs "
+            f"({titles} titles); hit@k in %, d = minus torch, flips = questions whose hit@1 differs from torch's"
+        )
+        print(text_table(rows, title))
         print(f"\n{machine_line().rsplit(', ', 1)[1]} at the end; {time.perf_counter() - started:.0f} s in all")
     finally:
         shutil.rmtree(home, ignore_errors=True)

@@ -19,7 +19,6 @@ import http.client
 import ipaddress
 import itertools
 import json
-import math
 import os
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from evals.tables import percentile, text_table
 from rag import seeds_folder
 from rag.settings import PROJECT_ROOT as ROOT
 
@@ -212,25 +212,17 @@ def run_load(url: str, clients: int, seconds: float, max_requests: int, timeout:
     return results
 
 
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of already sorted values (0 when empty)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, min(len(sorted_values), math.ceil(p / 100 * len(sorted_values))))
-    return sorted_values[rank - 1]
-
-
 def summary(results: Results, clients: int) -> dict:
     def stats(samples: list[Sample]) -> dict:
-        latencies = sorted(s.seconds * 1000 for s in samples)
+        latencies = [s.seconds * 1000 for s in samples]
         return {
             "requests": len(samples),
             "errors": sum(1 for s in samples if s.error),
             "throughput_rps": round(len(samples) / results.wall_seconds, 2) if results.wall_seconds else 0.0,
-            "p50_ms": round(percentile(latencies, 50), 1),
-            "p95_ms": round(percentile(latencies, 95), 1),
-            "p99_ms": round(percentile(latencies, 99), 1),
-            "max_ms": round(latencies[-1], 1) if latencies else 0.0,
+            "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99),
+            "max_ms": round(max(latencies), 1) if latencies else None,
         }
 
     samples = results.samples
@@ -245,16 +237,11 @@ def summary(results: Results, clients: int) -> dict:
 
 
 def table(report: dict) -> str:
-    columns = ["requests", "errors", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
-    names = ["requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"]
-    lines = [
-        f"POST /query: {report['clients']} clients for {report['seconds']:.1f}s",
-        "".join(f"{n:>14}" for n in ["", *names]),
-    ]
-    for row in ("all", "answerable", "unanswerable"):
-        lines.append(f"{row:>14}" + "".join(f"{report[row][c]:>14}" for c in columns))
-    lines += [f"error: {e}" for e in report["error_samples"]]
-    return "\n".join(lines)
+    names = {"requests": "requests", "errors": "errors", "throughput_rps": "req/s", "p50_ms": "p50 ms",
+             "p95_ms": "p95 ms", "p99_ms": "p99 ms", "max_ms": "max ms"}  # fmt: skip
+    rows = [{"": row, **{names[k]: report[row][k] for k in names}} for row in ("all", "answerable", "unanswerable")]
+    title = f"POST /query: {report['clients']} clients for {report['seconds']:.1f}s"
+    return "\n".join([text_table(rows, title), *(f"error: {e}" for e in report["error_samples"])])
 
 
 def main(argv: list[str] | None = None) -> int:

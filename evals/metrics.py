@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from evals.dataset import EvalItem
+from evals.tables import percentile
 from rag import Answer, Passage
 from rag.answer import normalize_answer  # noqa: F401  (one SQuAD normalisation, re-exported)
 
@@ -206,17 +207,6 @@ def abstention_recall(items: Sequence[EvalItem], answers: Sequence[Answer | None
 
 
 # -- latency ----------------------------------------------------------------------------------------------
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolation percentile (numpy's default), ``q`` in 0..100."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
-
-
 def latency(answers: Sequence[Answer | None], stage: str):
     """``({"p50": ms, "p95": ms}, per-question ms)`` for one stage of ``timings_ms`` (retrieve, rerank,
     answer, total); refused questions have no timing."""

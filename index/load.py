@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,7 +23,6 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024
-HEADER_KEYS = {"title", "url", "source", "published"}
 
 
 @dataclass
@@ -88,7 +87,7 @@ def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Art
             yield from _json_articles(raw, base_id, shown, jsonl=suffix == ".jsonl")
         elif suffix in HTML_SUFFIXES:
             title, text = html_to_text(raw)
-            yield _finish(Article(id=base_id, text=text, title=title, path=shown))
+            yield _finish(Article(id=base_id, text=text, title=title, path=shown, author=html_author(raw)))
         else:
             yield _finish(_text_article(raw, base_id, shown, first_line_title, markdown=suffix != ".txt"))
     except ValueError as exc:
@@ -140,14 +139,16 @@ def _finish(article: Article) -> Article:
     if not text:
         raise ValueError("no text after cleaning")
     title = clean_text(article.title) if article.title else None
-    return Article(article.id, text, title or None, article.url, article.source, article.published, article.path)
+    author = " ".join(article.author.split()) if article.author else None
+    return replace(article, text=text, title=title or None, author=author or None)
 
 
 def _text_article(raw: str, base_id: str, shown: str, first_line_title: bool, markdown: bool) -> Article:
-    """Plain text or Markdown. A leading ``Key: value`` header block (Title/URL/Source/Published) is metadata."""
+    """Plain text or Markdown. A leading ``Key: value`` header block (Title/URL/Source/Author/Published) is
+    metadata."""
     meta: dict[str, str] = {}
     lines = raw.lstrip("\ufeff").split("\n")
-    header = re.compile(r"^(title|url|source|published)\s*:\s*(.+)$", re.IGNORECASE)
+    header = re.compile(r"^(title|url|source|author|published)\s*:\s*(.+)$", re.IGNORECASE)
     i = 0
     while i < len(lines) and (m := header.match(lines[i].strip())):
         meta[m.group(1).lower()] = m.group(2).strip()
@@ -168,6 +169,7 @@ def _text_article(raw: str, base_id: str, shown: str, first_line_title: bool, ma
         title=meta.get("title"),
         url=meta.get("url"),
         source=meta.get("source"),
+        author=meta.get("author"),
         published=parse_date(meta.get("published")),
         path=shown,
     )
@@ -199,13 +201,14 @@ def _json_articles(raw: str, base_id: str, shown: str, jsonl: bool) -> Iterator[
 
 
 def article_from_record(record: object, *, default_id: str, where: str) -> Article:
-    """Validate one ``{"id", "title", "text", "url", "source", "published"}`` object (only text required)."""
+    """Validate one ``{"id", "title", "text", "url", "source", "author", "published"}`` object (only text
+    required)."""
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("missing or empty 'text'")
-    for key in ("id", "title", "url", "source", "published"):
+    for key in ("id", "title", "url", "source", "author", "published"):
         if record.get(key) is not None and not isinstance(record[key], str | int):
             raise ValueError(f"'{key}' must be a string, got {type(record[key]).__name__}")
     return Article(
@@ -214,6 +217,7 @@ def article_from_record(record: object, *, default_id: str, where: str) -> Artic
         title=record.get("title") or None,
         url=record.get("url") or None,
         source=record.get("source") or None,
+        author=str(record["author"]) if record.get("author") else None,
         published=parse_date(record.get("published")),
         path=where,
     )
@@ -267,3 +271,17 @@ def html_to_text(raw: str) -> tuple[str | None, str]:
     if not text.strip():
         raise ValueError("HTML has no visible text")
     return title or None, text
+
+
+def html_author(raw: str) -> str | None:
+    """The page's author from ``<meta name="author">`` or ``<meta property="article:author">`` (when it is a
+    name, not a profile URL)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for attrs in ({"name": "author"}, {"property": "article:author"}):
+        tag = soup.find("meta", attrs=attrs)
+        content = (tag.get("content") or "").strip() if tag else ""
+        if content and not content.startswith(("http://", "https://")):
+            return content
+    return None

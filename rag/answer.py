@@ -69,7 +69,7 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
             break
         if other.answerable >= threshold and same_answer(other.text, best.text):
             support.append(other)
-    quotes = list({(q.passage.article_id, q.start): q for q in map(quote_of, support)}.values())
+    quotes = _first_per_key(map(quote_of, support), lambda q: (q.passage.article_id, q.start))
     citations = [citation(n, q) for n, q in enumerate(quotes, start=1)]
     return Answer(
         question=evidence.question,
@@ -83,9 +83,17 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
 
 def abstention(evidence: Evidence, threshold: float) -> Answer:
     """The "articles don't say" answer; the closest passages' best sentences come along as related reading."""
-    quotes = list({q.passage.chunk_id: q for q in map(quote_of, evidence.readings)}.values())[:RELATED]
+    quotes = _first_per_key(map(quote_of, evidence.readings), lambda q: q.passage.chunk_id)[:RELATED]
     return Answer(
         question=evidence.question, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
         confidence=round(1.0 - evidence.strength, 4),
         related=[citation(n, q) for n, q in enumerate(quotes, start=1)],
     )  # fmt: skip
+
+
+def _first_per_key(quotes, key) -> list[Sentence]:
+    """One quote per key, the first (best-ranked) of its kind: overlapping chunks repeat the same sentence."""
+    out: dict = {}
+    for quote in quotes:
+        out.setdefault(key(quote), quote)
+    return list(out.values())

@@ -105,14 +105,14 @@ def model_key(model_path: str, name: str = "") -> str:
 def export_folder(model_path: str, cache: Path, backend: Backend, name: str = "") -> Path:
     """Where ``backend``'s files for ``model_path`` live (exported there first if they are not yet)."""
     base = cache / "encoders" / model_key(model_path, name)
-    fp32 = _ensure(base / "onnx", lambda tmp: _export_onnx(model_path, tmp), backend)
+    fp32 = ensure_export(base / "onnx", lambda tmp: _export_onnx(model_path, tmp), backend)
     if not backend.quantize:
         return fp32
     preset = int8_preset() if backend.quantize == "auto" else backend.quantize
-    return _ensure(base / f"onnx-int8-{preset}", lambda tmp: _quantize(fp32, tmp, preset), backend)
+    return ensure_export(base / f"onnx-int8-{preset}", lambda tmp: quantize(fp32, tmp, preset), backend)
 
 
-def _ensure(target: Path, build, backend: Backend) -> Path:
+def ensure_export(target: Path, build, backend: Backend) -> Path:
     if (target / "export.json").is_file():
         return target
     _require(backend, "onnx", "onnxruntime")
@@ -172,7 +172,7 @@ def _export_onnx(model_path: str, out: Path) -> None:
     }
     # The tracer fixes any Python branch on shapes: check a batch of other shapes against torch before keeping it.
     expected = model.encode(PROBE, normalize_embeddings=True)
-    got = _normalize(_OrtRunner(out / "model.onnx").run(_Tokenizer(out / "tokenizer.json", meta).encode(PROBE)))
+    got = _normalize(OrtRunner(out / "model.onnx").run(_Tokenizer(out / "tokenizer.json", meta).encode(PROBE)))
     worst = float(np.min(np.sum(expected * got, axis=1)))
     if worst < 0.9999:
         raise RagError(
@@ -182,7 +182,7 @@ def _export_onnx(model_path: str, out: Path) -> None:
     (out / "export.json").write_text(json.dumps({**meta, "variant": "fp32"}, indent=1), encoding="utf-8")
 
 
-def _quantize(fp32: Path, out: Path, preset: str) -> None:
+def quantize(fp32: Path, out: Path, preset: str) -> None:
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -235,7 +235,7 @@ class _Tokenizer:
         return {name: np.array([fields[name](e) for e in batch], dtype=np.int64) for name in self.inputs}
 
 
-class _OrtRunner:
+class OrtRunner:
     def __init__(self, path: Path) -> None:
         import onnxruntime
 
@@ -250,7 +250,7 @@ class _OrtRunner:
         return self.session.run(None, feeds)
 
 
-class _OpenVinoRunner:
+class OpenVinoRunner:
     def __init__(self, path: Path, precision: str) -> None:
         import openvino
 
@@ -277,9 +277,9 @@ class ExportedEncoder:
         self.tokenizer = _Tokenizer(folder / "tokenizer.json", meta)
         self.batch_size = batch_size
         if backend.runtime == "openvino":
-            self.runner = _OpenVinoRunner(folder / "model.onnx", backend.precision)
+            self.runner = OpenVinoRunner(folder / "model.onnx", backend.precision)
         else:
-            self.runner = _OrtRunner(folder / "model.onnx")
+            self.runner = OrtRunner(folder / "model.onnx")
 
     def encode(self, texts: list[str]):
         import numpy as np

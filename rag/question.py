@@ -8,15 +8,14 @@ from functools import lru_cache
 
 from rag.errors import BadQuestion
 
-STOPWORDS = frozenset(
-    """
+_STOPWORDS = """
     a an the of to in on at for from by with about as into over after before under between and or but not no is
     are was were be been being am do does did doing have has had having will would shall should can could may
     might must what which who whom whose when where why how that this these those it its it's there their they
     them he him his she her we us our you your i me my mine any some all each every such than then so if else
     also just only very more most much many one ones said say says according does did s t
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 @lru_cache(maxsize=1)

@@ -18,15 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from rag.encoder_backends import BACKENDS, _ensure, _OpenVinoRunner, _OrtRunner, _quantize, int8_preset
+from rag.encoder_backends import BACKENDS, OpenVinoRunner, OrtRunner, ensure_export, int8_preset, quantize
 from rag.errors import RagError
 from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
+from rag.reader_weights import WEIGHTS_FILE
 from rag.sentences import split_sentences
 from rag.types import Passage
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "models" / "reader"
-WEIGHTS_FILE = WEIGHTS_DIR / "reader.safetensors"  # trained layers + heads, fp16 (see the model card there)
-CARD_FILE = WEIGHTS_DIR / "reader.json"
 READER_BACKENDS = ("onnx", "onnx-int8", "openvino")
 MAX_LENGTH = 256  # tokens per window: question + a 200-token chunk fits in one
 STRIDE = 64
@@ -59,11 +57,11 @@ def _weights_key(base_model: str) -> str:
 def export_folder(base_model: str, cache: Path, backend: str) -> Path:
     """The exported reader for ``backend`` (``onnx``/``openvino`` share the fp32 graph), exported on first use."""
     base = cache / "readers" / _weights_key(base_model)
-    fp32 = _ensure(base / "onnx", lambda tmp: _export(base_model, tmp), BACKENDS["onnx"])
+    fp32 = ensure_export(base / "onnx", lambda tmp: _export(base_model, tmp), BACKENDS["onnx"])
     if backend != "onnx-int8":
         return fp32
     preset = int8_preset()
-    return _ensure(base / f"onnx-int8-{preset}", lambda tmp: _quantize(fp32, tmp, preset), BACKENDS["onnx-int8"])
+    return ensure_export(base / f"onnx-int8-{preset}", lambda tmp: quantize(fp32, tmp, preset), BACKENDS["onnx-int8"])
 
 
 def _export(base_model: str, out: Path) -> None:
@@ -90,7 +88,7 @@ def _export(base_model: str, out: Path) -> None:
         )  # fmt: skip
         expected = [t.numpy() for t in model(*(sample[n] for n in INPUTS))]
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    got = _OrtRunner(out / "model.onnx").run_all({n: sample[n].numpy() for n in INPUTS})
+    got = OrtRunner(out / "model.onnx").run_all({n: sample[n].numpy() for n in INPUTS})
     mask = sample["attention_mask"].numpy().astype(bool)
     worst = max(float(np.abs(e[mask] - g[mask]).max()) if e.ndim == 2 else float(np.abs(e - g).max())
                 for e, g in zip(expected, got, strict=True))  # fmt: skip
@@ -120,7 +118,7 @@ class Reader:
         self.pad_id = int(meta["pad_id"])
         self.inputs = meta["inputs"]
         model = folder / "model.onnx"
-        self.runner = _OpenVinoRunner(model, "f32") if backend == "openvino" else _OrtRunner(model)
+        self.runner = OpenVinoRunner(model, "f32") if backend == "openvino" else OrtRunner(model)
         self.lock = threading.Lock()
 
     def _windows(self, question: str, passage: str) -> list:

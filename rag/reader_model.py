@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rag.reader import CARD_FILE, WEIGHTS_FILE
+from rag.reader_weights import CARD_FILE, WEIGHTS_FILE
 
 __all__ = ["CARD_FILE", "WEIGHTS_FILE", "ReaderModel", "build", "load"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")

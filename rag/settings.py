@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.limits import TOP_K_MAX
@@ -136,23 +137,28 @@ class Settings(BaseSettings):
     def _default_model(cls, value: str) -> str:
         return value or packaged_embedding_model()
 
-    @model_validator(mode="after")
-    def _overlap_below_size(self) -> Settings:
-        if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(
-                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
-            )
-        return self
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
 
 
 def load_settings(**overrides) -> Settings:
     """Settings from the environment; a bad value becomes a :class:`RagError` naming the variable."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from rag.errors import RagError
 
     try:
         return Settings(**overrides)
+    except SettingsError as exc:  # a value pydantic-settings cannot even parse (a list that is not JSON)
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"RAG_{field.group(1).upper()}" if field else "a RAG_ variable"
+        raise RagError(f'bad setting {name}: not valid JSON (lists are written like ["a", "b"])') from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"

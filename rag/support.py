@@ -78,11 +78,12 @@ class SentenceScorer:
             vectors = self.embedder.get_text_embedding_batch([t for _, t in missing])
             for (key, _), vector in zip(missing, vectors, strict=True):
                 self.cache[key] = np.asarray(vector, dtype=np.float32)
-            while len(self.cache) > self.cache_size:
-                self.cache.popitem(last=False)
         for key in keys:
-            self.cache.move_to_end(key)
-        return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+            self.cache.move_to_end(key)  # this call's texts are the most recent, hits included
+        out = np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+        while len(self.cache) > self.cache_size:  # evict only after reading: one call may exceed the size
+            self.cache.popitem(last=False)
+        return out
 
     def score(self, text: str, sentences: list[Sentence], weights: Weights, vector=None) -> list[Sentence]:
         """``sentences`` with their support for ``text`` as ``score`` (same order). ``vector``: ``text``'s

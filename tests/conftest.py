@@ -65,9 +65,17 @@ def rag_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def settings(rag_home):
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
-    return Settings()
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    """The deterministic bag-of-words embedder of :mod:`tests.fakes`, for fast unit tests."""
+    from tests.fakes import WordHashEmbedding
+
+    return WordHashEmbedding()
 
 
 def write_articles(folder: Path, articles: dict[str, str]) -> Path:

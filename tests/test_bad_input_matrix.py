@@ -133,7 +133,7 @@ MATRIX: list[tuple[str, str, object, object]] = [
     ("filters is a string", "api", {"question": Q, "filters": "source=x"}, (422, "valid dictionary")),
     ("source is a number", "api", {"question": Q, "filters": {"source": 7}}, (422, "valid string")),
     ("unknown field", "api", {"question": Q, "temperature": 0.2}, (422, "Extra inputs are not permitted")),
-    ("unknown filter field", "api", {"question": Q, "filters": {"author": "x"}}, (422, "Extra inputs")),
+    ("unknown filter field", "api", {"question": Q, "filters": {"publisher": "x"}}, (422, "Extra inputs")),
     # -- API: top_k range
     ("top_k negative", "api", {"question": Q, "top_k": -3}, (422, "greater than or equal to 1")),
     ("top_k zero", "api", {"question": Q, "top_k": 0}, (422, "greater than or equal to 1")),
@@ -174,7 +174,7 @@ MATRIX: list[tuple[str, str, object, object]] = [
     ("date February 30", "cli", ["ask", REFERENCE, "--published-to", "2024-02-30"], "bad date filter"),
     ("date range reversed", "cli",
      ["ask", REFERENCE, "--published-from", "2024-02-01", "--published-to", "2024-01-01"],
-     "--published-from is after --published-to"),
+     "published_from is after published_to"),
     ("generative without an LLM", "cli", ["ask", REFERENCE, "--generative"], "generative mode needs an LLM"),
     ("index: no such folder", "cli", ["index", "/nonexistent/articles"], "no such file or folder"),
     ("index: empty folder", "cli", ["index", "{empty_folder}"], "folder has no files to index"),

@@ -36,3 +36,51 @@ def test_answerers_depend_on_the_evidence_not_on_the_pipeline():
         tree = ast.parse((ROOT / "rag" / module).read_text(encoding="utf-8"))
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert "rag.pipeline" not in modules, module
+
+
+def module_imports(package: str) -> dict[str, set[str]]:
+    """Every module of ``package`` and the modules of that package it imports, function-level imports included."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).glob("*.py")):
+        name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(f"{package}."):
+                deps.add(node.module)
+        graph[name] = deps - {name}
+    return graph
+
+
+def test_the_core_has_no_import_cycle():
+    graph = module_imports("rag")
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        assert module not in path, "import cycle: " + " -> ".join([*path[path.index(module) :], module])
+        if module in done:
+            return
+        for dep in sorted(graph.get(module, ())):
+            visit(dep, [*path, module])
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
+
+
+def test_ui_and_evals_use_no_private_name_of_the_core():
+    offenders = []
+    for package in ("ui", "evals", "index"):
+        for path in (ROOT / package).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "rag":
+                    offenders += [f"{path.name}: {a.name}" for a in node.names
+                                  if a.name.startswith("_") and not a.name.startswith("__")]  # fmt: skip
+    assert offenders == []
+
+
+def test_the_public_face_names_what_callers_need():
+    import rag
+
+    for name in ("Pipeline", "Settings", "load_settings", "Filters", "Answer", "Citation", "Store", "errors"):
+        assert getattr(rag, name) is not None, name
+    assert rag.errors.BadQuestion.__module__ == "rag.errors"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.load_test import main, percentile
+from evals.load_test import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,9 +44,3 @@ def test_limits_and_nothing_listening(capsys):
     assert main(["--seconds", "601"]) == 2
     assert main(["--url", "http://127.0.0.1:9", "--seconds", "1"]) == 1  # discard port: nothing answers
     assert "no rag server answers" in capsys.readouterr().err
-
-
-def test_percentile_nearest_rank():
-    values = [float(v) for v in range(1, 101)]
-    assert (percentile(values, 50), percentile(values, 95), percentile(values, 99)) == (50.0, 95.0, 99.0)
-    assert percentile([], 50) == 0.0 and percentile([7.0], 99) == 7.0

@@ -123,7 +123,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
-def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
+def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
+                 eval_options: bool = True) -> argparse.ArgumentParser:  # fmt: skip
     parser = _Parser(prog="rag", description="Cited-answer Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -152,9 +153,12 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> ar
     p.add_argument("--port", type=int, help="port (default RAG_PORT, 7860)")
     p.set_defaults(func=commands["serve"])
 
-    from evals.cli import add_eval_parser
+    if eval_options:
+        from evals.cli import add_eval_parser
 
-    add_eval_parser(sub, commands["eval"])
+        add_eval_parser(sub, commands["eval"])
+    else:  # listed in `rag --help`; its options, and the evals package, load only for `rag eval`
+        sub.add_parser("eval", help="measure answer quality across ablations (`rag eval --help` for options)")
     return parser
 
 
@@ -167,7 +171,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser(COMMANDS)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(COMMANDS, eval_options=argv[:1] == ["eval"])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help

@@ -138,7 +138,8 @@ def test_eval_command_on_a_squad_file(squad_file, rag_home, tmp_path, capsys):
     assert args.func(args) == 0
     metrics = json.loads(capsys.readouterr().out)["dense"]
     assert metrics["questions"] == 5 and metrics["answerable"] == 4
-    assert metrics["hit@5"] == 1.0  # three paragraphs: all are in the top 5
+    # Three paragraphs: hit@5 cannot fail, but hit@1 can (chance is 1 in 3).
+    assert metrics["hit@1"] >= 0.75, metrics["hit@1"]
     homes = list((rag_home / "evals").iterdir())
     assert len(homes) == 1 and homes[0].name.startswith("squad-tiny-v2-")
     assert sorted(p.name for p in (homes[0] / "articles").iterdir()) == ["frederic-chopin.jsonl", "super-bowl-50.jsonl"]

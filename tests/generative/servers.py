@@ -75,3 +75,55 @@ class SilentServer:
         self.socket.close()
         for connection in self.held:
             connection.close()
+
+
+class ScriptedServer:
+    """An OpenAI-compatible chat endpoint that always replies ``reply`` (streamed word by word when asked): the
+    model's words are then known, so a test can require what verification must make of them."""
+
+    def __init__(self, reply: str) -> None:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        def chunk(delta: dict, finish: str | None = None) -> bytes:
+            body = {"id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}  # fmt: skip
+            return f"data: {json.dumps(body)}\n\n".encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+                request = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+                if not request.get("stream"):
+                    body = json.dumps({
+                        "id": "scripted", "object": "chat.completion", "created": 0, "model": "scripted",
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": reply}}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    }).encode()  # fmt: skip
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                self.wfile.write(chunk({"role": "assistant", "content": ""}))
+                for word in reply.split(" "):
+                    self.wfile.write(chunk({"content": word + " "}))
+                self.wfile.write(chunk({}, "stop") + b"data: [DONE]\n\n")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

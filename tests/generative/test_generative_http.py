@@ -15,7 +15,7 @@ import pytest
 
 from rag.settings import Settings
 from rag.types import Answer
-from tests.generative.servers import SilentServer
+from tests.generative.servers import ScriptedServer, SilentServer
 from tests.ui.server import running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -58,6 +58,24 @@ def test_generative_answer_is_parsed_and_verified(service_url):
     assert_verified(answer, service_url, Settings().support_threshold)
     if answer.abstained:  # nothing the model wrote was backed: it must not be offered as the answer
         assert not any(s.supported for s in answer.statements) and answer.citations == []
+
+
+def test_a_true_cited_reply_is_kept_with_its_citation(seed_home):
+    """The real model's answers vary in quality, so the tests above cannot demand a citation; with a model whose
+    words are known (true, and citing a passage), verification must keep the claim and cite the exact sentence."""
+    scripted = ScriptedServer("Retired Lt. Gen. Keith Kellogg proposed delaying Ukraine's NATO membership [1].")
+    try:
+        with running_server(Settings(home=seed_home, llm_url=scripted.url)) as base:
+            response = httpx.post(f"{base}/query", json={"question": REFERENCE, "mode": "generative"}, timeout=120)
+            assert response.status_code == 200, response.text
+            answer = Answer.model_validate(response.json())
+            assert not answer.abstained and answer.short_answer == "Keith Kellogg"
+            assert [s.supported for s in answer.statements] == [True]
+            assert answer.citations and answer.statements[0].citations == [answer.citations[0].n]
+            assert "Kellogg" in answer.citations[0].quote
+            assert_verified(answer, base, Settings().support_threshold)
+    finally:
+        scripted.close()
 
 
 def test_stream_sends_tokens_then_the_verified_answer(service_url):

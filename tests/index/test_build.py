@@ -49,9 +49,12 @@ def test_index_is_idempotent_and_stores_offsets(tmp_path, settings):
     articles, chunks = stored(settings)
     assert len(chunks) == first.chunks
     store = Store(settings)
-    for meta in chunks.values():
-        text = store.get_article(meta["article_id"]).text
-        assert text[meta["start"] : meta["end"]] in text
+    for article_id in articles:  # each article's chunks, in order, cover all of its text with no gap
+        text = store.get_article(article_id).text
+        spans = sorted((m["position"], m["start"], m["end"]) for m in chunks.values() if m["article_id"] == article_id)
+        assert [p for p, _, _ in spans] == list(range(len(spans)))
+        assert spans[0][1] == 0 and spans[-1][2] == len(text.rstrip())
+        assert all(b[1] <= a[2] for a, b in zip(spans, spans[1:], strict=False)), "a gap between chunks"
     got = store.chunks.get(include=["documents", "metadatas"])
     for doc, meta in zip(got["documents"], got["metadatas"], strict=True):
         assert store.get_article(meta["article_id"]).text[meta["start"] : meta["end"]] == doc

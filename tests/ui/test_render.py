@@ -1,0 +1,40 @@
+"""ui.render: citations are highlighted only where the article still holds the quoted words."""
+
+from rag.types import Citation
+from ui.render import answer_html, card
+
+TEXT = "Intro line. Keith Kellogg proposed the delay. More text."
+QUOTE = "Keith Kellogg proposed the delay."
+
+
+def citation(**changes) -> Citation:
+    start = TEXT.index(QUOTE)
+    fields = dict(n=1, article_id="a", title="T", author="Jane Roe", chunk_id="c", passage=TEXT, quote=QUOTE,
+                  start=start, end=start + len(QUOTE), score=0.9, article_hash="h1")  # fmt: skip
+    return Citation(**{**fields, **changes})
+
+
+def test_the_quote_is_highlighted_in_the_passage_and_in_the_article():
+    html = card(citation(), TEXT, "[1]")
+    assert html.count(f"<mark>{QUOTE}</mark>") == 2
+    assert "by Jane Roe" in html
+
+
+def test_a_changed_article_gets_no_highlight_at_stale_offsets():
+    changed = "A new first sentence was added. " + TEXT  # re-indexed: the old offsets now point elsewhere
+    html = card(citation(), changed, "[1]")
+    assert "has changed since this answer was found" in html
+    assert html.count("<mark>") == 1  # the passage (its own copy of the text) only
+
+
+def test_article_text_is_escaped():
+    evil = citation(quote="<script>x</script>", passage="<script>x</script>", start=0, end=18)
+    html = answer_html_for(evil, "<script>x</script>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def answer_html_for(c: Citation, text: str) -> str:
+    from rag.types import Answer
+
+    answer = Answer(question="q", answer=f"{c.quote} [1]", abstained=False, confidence=0.9, citations=[c])
+    return answer_html(answer, {c.article_id: text})
