@@ -72,7 +72,8 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
     quotes = _first_per_key(map(quote_of, support), lambda q: (q.passage.article_id, q.start))
     citations = [citation(n, q) for n, q in enumerate(quotes, start=1)]
     return Answer(
-        question=evidence.question,
+        question=evidence.asked,
+        standalone_question=evidence.question,
         answer=" ".join(f"{c.quote} [{c.n}]" for c in citations),
         short_answer=best.text,
         abstained=False,
@@ -85,7 +86,8 @@ def abstention(evidence: Evidence, threshold: float) -> Answer:
     """The "articles don't say" answer; the closest passages' best sentences come along as related reading."""
     quotes = _first_per_key(map(quote_of, evidence.readings), lambda q: q.passage.chunk_id)[:RELATED]
     return Answer(
-        question=evidence.question, answer=ABSTAIN_MESSAGE, short_answer=None, abstained=True,
+        question=evidence.asked, standalone_question=evidence.question, answer=ABSTAIN_MESSAGE, short_answer=None,
+        abstained=True,
         confidence=round(1.0 - evidence.strength, 4),
         related=[citation(n, q) for n, q in enumerate(quotes, start=1)],
     )  # fmt: skip

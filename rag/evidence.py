@@ -17,11 +17,15 @@ from rag.types import Passage
 class Evidence:
     """A question after retrieval and reading; ``timings`` grows as the answerer adds its stages."""
 
-    question: str  # as validated: what was searched for
+    question: str  # what was searched for and read: the standalone question
     context: list[Passage]  # the top_k passages, best first: cited passages and the LLM's numbered context
     readings: list[ReadSpan]  # the reader's best span per passage read, best first
     timings: dict[str, float]
     started: float
+    asked: str = ""  # the question as asked (a follow-up may differ from ``question``)
+
+    def __post_init__(self) -> None:
+        self.asked = self.asked or self.question
 
     @property
     def best(self) -> ReadSpan | None:

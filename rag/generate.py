@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 from rag.answer import abstention
+from rag.conversation import Turn, resolve
 from rag.evidence import Evidence, elapsed_ms
 from rag.llm import describe, load_llm, stream_chat
 from rag.prompt import messages
@@ -26,6 +27,20 @@ class GenerativeAnswerer:
         self.llm = load_llm(settings)
         self.where = describe(settings) or ""
         self.verifier = Verifier(scorer, settings.support_threshold)
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        """The follow-up ``question`` rewritten by the model into a standalone question, with llama-index's
+        condense-question prompt; the rule-based resolution when the model's reply is unusable."""
+        from llama_index.core.chat_engine.condense_question import DEFAULT_PROMPT
+
+        chat = "\n".join(f"Human: {t.question}\nAssistant: {t.answer}" for t in history)
+        prompt = DEFAULT_PROMPT.format(chat_history=chat, question=question)
+        reply = "".join(stream_chat(self.llm, [("user", prompt)], self.settings.llm_timeout, self.where))
+        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+        standalone = lines[0].strip("\"“”'") if lines else ""
+        if not standalone or len(standalone) > self.settings.max_question_chars:
+            return resolve(question, history).standalone
+        return standalone
 
     def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""
@@ -61,7 +76,8 @@ class GenerativeAnswerer:
         evidence.timings["verify"] = elapsed_ms(started)
         share = supported / len(statements)
         return Answer(
-            question=evidence.question, mode="generative", answer=answer_text, short_answer=short,
+            question=evidence.asked, standalone_question=evidence.question, mode="generative", answer=answer_text,
+            short_answer=short,
             abstained=False, model=self.where, citations=citations, statements=statements,
             confidence=round(evidence.strength * share, 4),
             timings_ms=evidence.finish_timings(),

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from rag.answer import compose
+from rag.conversation import Turn, resolve
 from rag.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
-from rag.limits import check_top_k
+from rag.limits import check_history, check_top_k
 from rag.question import validate
 from rag.reader import Reader, ReadSpan, load_reader
 from rag.records import Filters
@@ -86,9 +87,9 @@ class Pipeline:
             self._scorer.cache.clear()
 
     def warm_up(self) -> None:
-        """Load the lazy parts (BM25 index) so the first real question is not the slow one."""
+        """Load the lazy parts (BM25 index, the follow-up resolver) so the first real question is not the slow one."""
         if self.store.counts()[1]:
-            self.run("warm up")
+            self.run("warm up", history=[{"question": "Who warmed up?", "answer": "The service"}])  # + resolver
 
     def ask(self, question: str, **options) -> Answer:
         return self.run(question, **options).answer
@@ -100,14 +101,25 @@ class Pipeline:
         return Result(answer=answer, passages=evidence.context, evidence=evidence)
 
     def prepare(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
-                retrieval: str = "hybrid", rerank: bool = False) -> Evidence:  # fmt: skip
-        """Everything before an answer is written: validate, retrieve, (rerank,) read."""
+                retrieval: str = "hybrid", rerank: bool = False, history: list | None = None,
+                condense: Callable[[str, list[Turn]], str] | None = None) -> Evidence:  # fmt: skip
+        """Everything before an answer is written: validate, resolve a follow-up against ``history`` (earlier
+        turns, oldest first; ``condense`` rewrites it instead of the rules, e.g. with an LLM), retrieve,
+        (rerank,) read."""
         started = time.perf_counter()
-        text = validate(question, self.settings.max_question_chars)
+        asked = validate(question, self.settings.max_question_chars)
         top_k = check_top_k(top_k) or self.settings.top_k
+        turns = check_history(history, self.settings.max_question_chars)
         if self.store.counts()[1] == 0:
             raise IndexMissing(f"the index in {self.store.where} is empty: run `rag index PATH` first")
         timings: dict[str, float] = {}
+
+        text = asked
+        if turns:
+            t = time.perf_counter()
+            text = validate(condense(asked, turns), self.settings.max_question_chars) if condense else resolve(
+                asked, turns).standalone  # fmt: skip
+            timings["resolve"] = elapsed_ms(t)
 
         t = time.perf_counter()
         query_vector = self.embedder.get_query_embedding(text)
@@ -135,7 +147,7 @@ class Pipeline:
             r.passage.scores["reader"] = round(r.answerable, 4)
         passages = sorted(passages, key=lambda p: (order.get(p.chunk_id, len(order)), rank[p.chunk_id]))
         timings["read"] = elapsed_ms(t)
-        return Evidence(text, passages[:top_k], readings, timings, started)
+        return Evidence(text, passages[:top_k], readings, timings, started, asked=asked)
 
     def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a

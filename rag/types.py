@@ -103,6 +103,11 @@ class Statement(BaseModel):
 
 class Answer(BaseModel):
     question: str
+    standalone_question: str = Field(
+        "",
+        description="The question as the service understood and searched it: a follow-up with its references "
+        "resolved against the conversation's history; equal to `question` when nothing needed resolving.",
+    )
     mode: Literal["extractive", "generative"] = "extractive"
     answer: str = Field(description="Supporting text with [n] citation markers, or the abstention message.")
     short_answer: str | None = Field(None, description="The span answering the question, when it is confident.")

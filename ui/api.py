@@ -28,6 +28,7 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
+from rag.limits import HISTORY_ANSWER_CHARS_MAX, HISTORY_TURNS_MAX
 from ui.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
@@ -53,6 +54,13 @@ class QueryFilters(BaseModel):
         return Filters(**self.model_dump())
 
 
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, description="An earlier question.")
+    answer: str = Field("", max_length=HISTORY_ANSWER_CHARS_MAX,
+                        description="The answer it got: its short answer or the full answer text.")  # fmt: skip
+
+
 def query_request_model(settings: Settings) -> type[BaseModel]:
     """The request body of the query routes, with this deployment's question limit in its schema."""
 
@@ -68,6 +76,19 @@ def query_request_model(settings: Settings) -> type[BaseModel]:
                                   description="Passages to consider and return.")  # fmt: skip
         mode: Literal["extractive", "generative"] = "extractive"
         filters: QueryFilters | None = None
+        history: list[HistoryTurn] = Field(
+            default_factory=list, max_length=HISTORY_TURNS_MAX,
+            description="Earlier turns of the conversation, oldest first: a follow-up question is resolved against "
+            "them (see `standalone_question` in the answer). The service keeps no state between requests.",
+        )  # fmt: skip
+
+        @field_validator("history")
+        @classmethod
+        def _questions_bounded(cls, history: list[HistoryTurn]) -> list[HistoryTurn]:
+            for n, turn in enumerate(history, start=1):
+                if len(turn.question) > settings.max_question_chars:
+                    raise ValueError(f"history turn {n}: the question is over {settings.max_question_chars} characters")
+            return history
 
     return QueryRequest
 
@@ -121,7 +142,8 @@ def build_router(service: Service) -> APIRouter:
 
     def events(request: QueryRequest):
         filters = request.filters.to_filters() if request.filters else None
-        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters)
+        history = [turn.model_dump() for turn in request.history]
+        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters, history=history)
 
     @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
     def query(request: QueryRequest) -> Answer:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import rag  # noqa: F401  (sets the offline environment before any model library loads)
 from rag.errors import RagError
-from rag.limits import TOP_K_MAX, check_top_k
+from rag.limits import HISTORY_TURNS_MAX, TOP_K_MAX, check_top_k
 
 EXIT_USAGE = 2
 
@@ -65,22 +65,70 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
     pipeline = Pipeline(_settings())
-    if not args.generative:
-        answer = pipeline.ask(args.question, **options)
-    else:
-        pipeline.generative()  # no LLM configured: say so before any work
-        evidence = pipeline.prepare(args.question, **options)
-        for event in pipeline.events(evidence, "generative"):
-            if isinstance(event, str):
-                print(event, end="", file=sys.stderr, flush=True)  # the draft; the verified answer follows
-            else:
-                answer = event
-        print(file=sys.stderr)
-    if args.json:
-        print(answer.model_dump_json(indent=2))
-    else:
-        print(format_answer(answer))
+    answer = _answer(pipeline, args.question, args.generative, options)
+    print(answer.model_dump_json(indent=2) if args.json else format_answer(answer))
     return 0
+
+
+def _answer(pipeline, question: str, generative: bool, options: dict):
+    """One answer; in generative mode the model's draft streams to stderr while the verified answer follows."""
+    if not generative:
+        return pipeline.ask(question, **options)
+    options = {**options, "condense": pipeline.generative().condense}  # no LLM configured: said before any work
+    evidence = pipeline.prepare(question, **options)
+    for event in pipeline.events(evidence, "generative"):
+        if isinstance(event, str):
+            print(event, end="", file=sys.stderr, flush=True)
+        else:
+            answer = event
+    print(file=sys.stderr)
+    return answer
+
+
+CHAT_HELP = "Ask a question; follow-ups may say he, it, there, that plan, what about X. /new starts over, /quit ends."
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive conversation: each question is resolved against the earlier turns (kept in this process
+    only), with line editing and history from readline."""
+    import contextlib
+
+    from rag import Pipeline
+
+    with contextlib.suppress(ImportError):  # line editing where the platform has it
+        import readline  # noqa: F401
+
+    options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
+    pipeline = Pipeline(_settings())
+    history: list[dict[str, str]] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(CHAT_HELP, file=sys.stderr)
+    while True:
+        try:
+            line = input("you> " if interactive else "").strip()
+        except EOFError:
+            return 0
+        if not line:
+            continue
+        if line in ("/quit", "/exit", "/q"):
+            return 0
+        if line == "/new":
+            history.clear()
+            print("(new conversation)", file=sys.stderr)
+            continue
+        try:
+            answer = _answer(pipeline, line, args.generative, {**options, "history": history[-HISTORY_TURNS_MAX:]})
+        except RagError as exc:  # a bad question ends nothing: say why and wait for the next one
+            print(f"rag: error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(answer.model_dump_json(), flush=True)
+        else:
+            if answer.standalone_question != answer.question:
+                print(f"(searched for: {answer.standalone_question})")
+            print(format_answer(answer), end="\n\n", flush=True)
+        history.append({"question": answer.standalone_question, "answer": answer.short_answer or answer.answer})
 
 
 def format_answer(answer) -> str:
@@ -123,6 +171,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def add_answer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top-k", type=int, default=None, help=f"passages to consider (1-{TOP_K_MAX})")
+    p.add_argument("--source", help="only articles from this source")
+    p.add_argument("--author", help="only articles by this author (exact name)")
+    p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
+
+
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
                  eval_options: bool = True) -> argparse.ArgumentParser:  # fmt: skip
     parser = _Parser(prog="rag", description="Cited-answer Q&A over news articles.")
@@ -141,12 +197,14 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
         "--generative", action="store_true",
         help="have the configured LLM (RAG_LLM_URL or RAG_LLM_GGUF) write the answer, verified against its citations",
     )  # fmt: skip
-    p.add_argument("--top-k", type=int, default=None, help=f"passages to consider (1-{TOP_K_MAX})")
-    p.add_argument("--source", help="only articles from this source")
-    p.add_argument("--author", help="only articles by this author (exact name)")
-    p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
-    p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
+    add_answer_options(p)
     p.set_defaults(func=commands["ask"])
+
+    p = sub.add_parser("chat", help="a conversation: follow-up questions resolved against the earlier turns")
+    p.add_argument("--json", action="store_true", help="print one answer object per line")
+    p.add_argument("--generative", action="store_true", help="have the configured LLM write each answer")
+    add_answer_options(p)
+    p.set_defaults(func=commands["chat"])
 
     p = sub.add_parser("serve", help="serve the UI and the HTTP API (default http://127.0.0.1:7860)")
     p.add_argument("--host", help="address to bind (default RAG_HOST, 127.0.0.1)")
@@ -165,6 +223,7 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

@@ -21,6 +21,10 @@ CSS = """
 .rag-unsupported { text-decoration: underline wavy #dc2626; }
 .rag-flag { color: #dc2626; font-size: .8em; font-weight: 600; margin-left: .2em; }
 .rag-streaming { white-space: pre-wrap; line-height: 1.5; color: #374151; }
+.rag-turn { border-bottom: 1px solid #e5e7eb; padding: .4em 0 .8em; }
+.rag-asked { font-weight: 600; color: #111827; margin-top: .4em; }
+.rag-asked::before { content: "Q: "; color: #6b7280; }
+.rag-searched { color: #6b7280; font-size: .85em; font-style: italic; }
 .rag-article { max-height: 28em; overflow-y: auto; border-top: 1px dashed #d1d5db; margin-top: .4em; }
 """
 
@@ -31,7 +35,7 @@ def highlighted(text: str, start: int, end: int) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
-def card(c: Citation, article_text: str | None, label: str) -> str:
+def card(c: Citation, article_text: str | None, label: str, anchor: str = "cite") -> str:
     byline = f"by {c.author}" if c.author else None
     where = f"characters {c.start}–{c.end}"
     meta = " · ".join(escape(x) for x in (c.source, byline, c.published, c.article_id, where) if x)
@@ -51,20 +55,21 @@ def card(c: Citation, article_text: str | None, label: str) -> str:
         )
     link = f' · <a href="{escape(c.url, quote=True)}" rel="noopener noreferrer">link</a>' if c.url else ""
     return (
-        f'<div class="rag-card" id="cite-{c.n}"><div class="rag-card-title">{label} {escape(c.title or c.article_id)}'
-        f'</div><div class="rag-meta">{meta}{link}</div><div class="rag-passage">{passage}</div>{full}</div>'
+        f'<div class="rag-card" id="{anchor}-{c.n}">'
+        f'<div class="rag-card-title">{label} {escape(c.title or c.article_id)}</div>'
+        f'<div class="rag-meta">{meta}{link}</div><div class="rag-passage">{passage}</div>{full}</div>'
     )
 
 
-def _markers(text: str) -> str:
-    return re.sub(r"\[(\d+)\]", r'<a class="rag-marker" href="#cite-\1">[\1]</a>', escape(text))
+def _markers(text: str, anchor: str = "cite") -> str:
+    return re.sub(r"\[(\d+)\]", rf'<a class="rag-marker" href="#{anchor}-\1">[\1]</a>', escape(text))
 
 
-def statements_html(answer: Answer) -> str:
+def statements_html(answer: Answer, anchor: str = "cite") -> str:
     """A generated answer sentence by sentence; what no cited passage backs is marked, with the reason."""
     out = []
     for s in answer.statements:
-        markers = _markers("".join(f" [{n}]" for n in s.citations))
+        markers = _markers("".join(f" [{n}]" for n in s.citations), anchor)
         if s.supported:
             out.append(f"{escape(s.text)}{markers}")
         else:
@@ -82,23 +87,53 @@ def streaming_html(text: str) -> str:
     )
 
 
-def answer_html(answer: Answer, article_texts: dict[str, str]) -> str:
+def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "cite") -> str:
+    """One answer with its citation cards; ``anchor`` makes the cards' ids unique within a conversation."""
     parts = ['<div class="rag-answer">']
     if answer.abstained:
         parts.append(f'<div class="rag-abstain">{escape(ABSTAIN_MESSAGE)}</div>')
         if answer.related:
             parts.append("<p>Related passages (they do not answer the question):</p>")
-            parts += [card(c, article_texts.get(c.article_id), "Related:") for c in answer.related]
+            parts += [card(c, article_texts.get(c.article_id), "Related:", f"{anchor}-rel") for c in answer.related]
         if answer.statements:
             parts.append("<details><summary>What the model wrote (not backed by the passages)</summary>"
-                         f'<p class="rag-full">{statements_html(answer)}</p></details>')  # fmt: skip
+                         f'<p class="rag-full">{statements_html(answer, anchor)}</p></details>')  # fmt: skip
     else:
         if answer.short_answer:
             parts.append(f'<div class="rag-short">{escape(answer.short_answer)}</div>')
-        body = statements_html(answer) if answer.statements else _markers(answer.answer)
+        body = statements_html(answer, anchor) if answer.statements else _markers(answer.answer, anchor)
         parts.append(f'<p class="rag-full">{body}</p>')
-        parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]") for c in answer.citations]
+        parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]", anchor) for c in answer.citations]
     timings = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     model = f" · written by {escape(answer.model)}" if answer.model else ""
     parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f}{model} · {timings}</div></div>')
     return "".join(parts)
+
+
+def _asked(n: int, question: str, searched: str | None) -> str:
+    out = f'<div class="rag-asked">{escape(question)}</div>'
+    if searched and searched != question:
+        out += f'<div class="rag-searched">Searched for: {escape(searched)}</div>'
+    return out
+
+
+def answered_turn(n: int, answer: Answer, article_texts: dict[str, str]) -> dict:
+    """A finished turn as the browser session keeps it: what the next question is resolved against, and its HTML
+    (rendered once: the article texts it highlights are not kept)."""
+    html = _asked(n, answer.question, answer.standalone_question) + answer_html(answer, article_texts, f"t{n}-cite")
+    return {
+        "question": answer.question,
+        "standalone": answer.standalone_question or answer.question,
+        "answer": answer.short_answer or answer.answer,
+        "html": f'<div class="rag-turn" id="turn-{n}">{html}</div>',
+    }
+
+
+def pending_turn(n: int, question: str, written: str) -> dict:
+    """The turn being answered, while the model writes."""
+    return {"html": f'<div class="rag-turn" id="turn-{n}">{_asked(n, question, None)}{streaming_html(written)}</div>'}
+
+
+def conversation_html(turns: list[dict]) -> str:
+    """Every turn, oldest first."""
+    return "".join(t["html"] for t in turns)

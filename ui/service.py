@@ -47,7 +47,8 @@ class Service:
         An in-process GGUF model is not thread-safe: it gets a lock of its own."""
         pipeline = self.pipeline()
         if mode == "generative":
-            pipeline.generative()  # LLMNotConfigured before any work
+            # LLMNotConfigured before any work; with a model, it condenses a follow-up into a standalone question
+            options["condense"] = pipeline.generative().condense
         with self._lock:
             evidence = pipeline.prepare(question, **options)
         gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url

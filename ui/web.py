@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag import TOP_K_MAX, Filters
+from rag import Filters
 from rag.errors import RagError
-from ui.render import answer_html, streaming_html
+from rag.limits import HISTORY_TURNS_MAX, TOP_K_MAX
+from ui.render import answered_turn, conversation_html, pending_turn
 from ui.service import Service
 
 EXAMPLES = [
     "Who proposed delaying NATO membership?",
+    "What job did Trump pick him for?",
     "Which retired general wants Ukraine's alliance membership put off?",
     "What did Zelensky call for?",
     "How many allies are in NATO?",
@@ -31,22 +33,26 @@ def build_ui(service: Service) -> gr.Blocks:
     generative = service.settings.generative
 
     def ask(question: str, mode: str, top_k: float, source: str, author: str, published_from: str,
-            published_to: str):  # fmt: skip
-        """Yields the model's text while it writes (generative mode), then the verified answer with sources."""
+            published_to: str, turns: list[dict]):  # fmt: skip
+        """Yields the conversation while the model writes (generative mode), then with the verified answer added.
+        ``turns`` (the browser session's state) holds every earlier turn; the server keeps none."""
         mode = "generative" if mode == GENERATIVE else "extractive"
+        history = [{"question": t["standalone"], "answer": t["answer"]} for t in turns][-HISTORY_TURNS_MAX:]
+        n = len(turns) + 1
         written = ""
         try:
             filters = Filters.parse(source=source, author=author, published_from=published_from,
                                     published_to=published_to)  # fmt: skip
-            for event in service.events(question, mode, top_k=int(top_k), filters=filters):
+            for event in service.events(question, mode, top_k=int(top_k), filters=filters, history=history):
                 if isinstance(event, str):
                     written += event
-                    yield streaming_html(written)
+                    yield conversation_html([*turns, pending_turn(n, question, written)]), turns, gr.update()
                     continue
                 store = service.pipeline().store
                 ids = {c.article_id for c in [*event.citations, *event.related]}
                 texts = {i: a.text for i in ids if (a := store.get_article(i)) is not None}
-                yield answer_html(event, texts)
+                turns = [*turns, answered_turn(n, event, texts)]
+                yield conversation_html(turns), turns, ""
         except RagError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -74,8 +80,11 @@ def build_ui(service: Service) -> gr.Blocks:
                 published_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
                 published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
         output = gr.HTML(elem_id="answer")
+        turns = gr.State([])  # this browser session's conversation: follow-ups are resolved against it
+        new = gr.Button("New conversation", variant="secondary", size="sm", elem_id="new-conversation")
         gr.Examples(EXAMPLES, inputs=question, label="Examples")
-        inputs = [question, mode, top_k, source, author, published_from, published_to]
-        button.click(ask, inputs, output)
-        question.submit(ask, inputs, output)
+        inputs = [question, mode, top_k, source, author, published_from, published_to, turns]
+        button.click(ask, inputs, [output, turns, question])
+        question.submit(ask, inputs, [output, turns, question])
+        new.click(lambda: ("", [], ""), None, [output, turns, question])
     return blocks

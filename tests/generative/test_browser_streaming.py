@@ -23,7 +23,8 @@ def test_generative_answer_streams_then_shows_verified_statements(tmp_path, llm_
     with running_server(settings) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1100})
-        page.goto(base + "/", wait_until="networkidle")
+        page.goto(base + "/", wait_until="load")  # not networkidle: a session with state keeps a heartbeat open
+        page.wait_for_selector("#question textarea", timeout=60_000)
         page.get_by_label(GENERATIVE).check()
         box = page.locator("#question textarea")
         box.fill("Who proposed delaying NATO membership?")
@@ -48,6 +49,7 @@ def test_mode_choice_is_hidden_without_an_llm(tmp_path):
     with running_server(Settings(home=home)) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(base + "/", wait_until="networkidle")
+        page.goto(base + "/", wait_until="load")  # not networkidle: a session with state keeps a heartbeat open
+        page.wait_for_selector("#question textarea", timeout=60_000)
         assert page.get_by_label(GENERATIVE).count() == 0
         browser.close()

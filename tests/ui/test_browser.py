@@ -51,7 +51,8 @@ def page(base_url):
 
 
 def ask(page, base_url, question):
-    page.goto(base_url + "/", wait_until="networkidle")
+    page.goto(base_url + "/", wait_until="load")  # not networkidle: a session with state keeps a heartbeat open
+    page.wait_for_selector("#question textarea", timeout=60_000)
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
@@ -63,7 +64,8 @@ def test_reference_question_in_the_browser(page, base_url, tmp_path):
     assert page.locator("#answer .rag-short").inner_text() == "Keith Kellogg"
     marked = page.locator("#answer .rag-card .rag-passage mark").first.inner_text()
     assert "Keith Kellogg, has proposed putting off NATO membership" in marked
-    assert page.locator('#answer a.rag-marker[href="#cite-1"]').count() >= 1
+    assert page.locator('#answer a.rag-marker[href="#t1-cite-1"]').count() >= 1
+    assert page.locator("#answer #t1-cite-1").count() == 1
     page.locator("#answer details summary").first.click()
     assert "Keith Kellogg" in page.locator("#answer .rag-article mark").first.inner_text()
     shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-reference-answer.png"
@@ -71,6 +73,28 @@ def test_reference_question_in_the_browser(page, base_url, tmp_path):
     assert shot.stat().st_size > 10_000
     outside = {urlparse(u).hostname for u in page.requests if urlparse(u).hostname not in ("127.0.0.1", None)}
     assert outside == set(), f"page loaded resources from outside: {outside}"
+
+
+def test_a_follow_up_is_answered_through_the_first_turn(page, base_url, tmp_path):
+    ask(page, base_url, "Who proposed delaying NATO membership?")
+    box = page.locator("#question textarea")
+    assert box.input_value() == ""  # cleared for the next question
+    box.fill("What job did Trump pick him for?")
+    box.press("Enter")
+    page.wait_for_selector("#answer #turn-2 .rag-answer", timeout=60_000)
+    first, second = page.locator("#answer #turn-1"), page.locator("#answer #turn-2")
+    assert first.locator(".rag-short").inner_text() == "Keith Kellogg"  # the first turn stays on the page
+    assert second.locator(".rag-searched").inner_text() == "Searched for: What job did Trump pick Keith Kellogg for?"
+    assert "special envoy" in second.locator(".rag-short").inner_text()
+    assert "Keith Kellogg" in second.locator(".rag-card .rag-passage mark").first.inner_text()
+    shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-conversation.png"
+    page.screenshot(path=str(shot), full_page=True)
+    page.locator("#new-conversation").click()
+    page.wait_for_function("document.querySelectorAll('#answer .rag-turn').length === 0", timeout=30_000)
+    box.fill("What job did Trump pick him for?")  # a new conversation: "him" is nobody now
+    box.press("Enter")
+    page.wait_for_selector("#answer #turn-1 .rag-answer", timeout=60_000)
+    assert page.locator("#answer .rag-searched").count() == 0
 
 
 def test_abstention_is_shown_as_such(page, base_url):
