@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from evals.conversations import CONVERSATIONS
 from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG
 
 PACKAGE = Path(__file__).resolve().parent
@@ -57,6 +58,15 @@ def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
         "articles for the seed question set)",
     )
     source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--conversations",
+        type=Path,
+        nargs="?",
+        const=CONVERSATIONS,
+        metavar="PATH",
+        help="the multi-turn set instead (default evals/data/conversations.jsonl, over the seed corpus): first "
+        "turns, follow-ups asked through the conversation, and their standalone versions, plus resolution accuracy",
+    )
     source.add_argument(
         "--squad",
         type=Path,
@@ -147,7 +157,47 @@ def _warn_unknown_articles(items, settings) -> None:
         _log(f"warning: {len(missing)} evidence article id(s) are not in the eval index: {shown}")
 
 
+def cmd_conversations(args: argparse.Namespace) -> int:
+    """``rag eval --conversations``: the multi-turn set over the seed corpus, gated on its own thresholds."""
+    from evals.conversations import format_conversation_report, load_conversations, run_conversations
+    from evals.gate import THRESHOLDS, check, load_thresholds
+    from evals.report import default_out_dir
+    from index.build import index_paths
+    from rag import load_settings
+
+    thresholds = load_thresholds(args.thresholds or THRESHOLDS, key="conversations") if args.check else None
+    conversations = load_conversations(args.conversations)
+    articles = args.articles or default_corpus(SEED_QUESTIONS)
+    home = _base_settings().home / "evals" / _home_name(articles[0].resolve().name, articles)
+    settings = load_settings(home=home)
+    _log(f"indexing {', '.join(map(str, articles))} into {home}")
+    index_paths(articles, settings, progress=True)
+    report = run_conversations(conversations, settings, progress=True)
+    out = Path(args.out) if args.out else default_out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "conversations.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    table = format_conversation_report(report)
+    (out / "conversations.md").write_text(f"# Conversations ({args.conversations})\n\n{table}\n", encoding="utf-8")
+    groups = {k: v for k, v in report.items() if k not in ("records", "by_pattern")}
+    if args.json:
+        print(json.dumps(groups, indent=2))
+        _log(table)
+    else:
+        print(table)
+    _log(f"results: {out}/conversations.md, conversations.json")
+    if thresholds is not None:
+        failures = check(report["follow-ups"], thresholds)
+        for failure in failures:
+            _log(f"below threshold (follow-ups): {failure}")
+        if failures:
+            return 1
+        _log(f"all {len(thresholds)} conversation thresholds met")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.conversations:
+        return cmd_conversations(args)
     from evals.gate import THRESHOLDS, check, load_thresholds
     from evals.report import format_table, write_report
     from evals.run import parse_configs, run_eval

@@ -10,16 +10,17 @@ from rag.errors import BadInput
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
 
 
-def load_thresholds(path: Path | str = THRESHOLDS) -> dict[str, float]:
-    """``{"metrics": {name: minimum}}`` from the thresholds file; each minimum a number in (0, 1]."""
+def load_thresholds(path: Path | str = THRESHOLDS, key: str = "metrics") -> dict[str, float]:
+    """``{key: {name: minimum}}`` from the thresholds file (``metrics`` gates the seed set, ``conversations``
+    the multi-turn set's follow-ups); each minimum a number in (0, 1]."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise BadInput(f"cannot read thresholds {path}: {exc}") from None
-    metrics = doc.get("metrics") if isinstance(doc, dict) else None
+    metrics = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(metrics, dict) or not metrics:
-        raise BadInput(f'{path}: expected {{"metrics": {{name: minimum, ...}}}}')
+        raise BadInput(f'{path}: expected {{"{key}": {{name: minimum, ...}}}}')
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             raise BadInput(f"{path}: threshold for {name!r} must be a number in (0, 1], got {value!r}")

@@ -1,22 +1,24 @@
 """Follow-up questions: "Who proposed delaying NATO membership?" → "Keith Kellogg", then "What job did Trump pick
 him for?" is searched as "What job did Trump pick Keith Kellogg for?".
 
-Resolution needs no LLM. spaCy's small English pipeline tags the question (``him`` is an object pronoun,
-``her`` may be possessive) and finds the candidates in the earlier turns: their short answers and the named
-entities of their questions and answers, newest first. A reference is replaced by the first candidate of a
-compatible kind, and the previous turn's *answer* comes before its question's names, because a follow-up most
-often asks about what was just answered. The rules, one per kind of reference:
+Resolution needs no LLM. spaCy's small English pipeline tags the question (``him`` is an object pronoun, ``her``
+may be possessive, "is there" is existential) and finds the candidates in the earlier turns: their short answers,
+the named entities of their answers and questions, and their questions' noun phrases. The rules, one per kind of
+reference, each measured on the multi-turn set (``rag eval --conversations``):
 
-- he/him/she/her → a person; it/its → a thing, an organisation or a place; they/them/their → an organisation,
-  a group or a place, else a person; possessives become "X's";
-- there → "in X" for a place (the existential "is there" is left alone);
-- that/this/these/those + noun → the longer phrase with the same noun in an earlier turn ("that plan" →
-  "the victory plan"), else "X's noun" for the previous turn's main name;
-- "What about X?" / "And X?" → the previous question with its entity of X's kind (else its last noun phrase)
-  replaced by X.
+- he/him/his/she/her → a person; it/its → an organisation or another named thing, else a short answer that
+  names no entity, else a place; they/them/their → a short answer phrase ("the incoming Trump administration"),
+  else an organisation, a group, a place; possessives become "X's". The previous answer wins when it is a name
+  of a fitting kind (a follow-up most often asks about what was just answered); otherwise the first fitting
+  kind in order of preference, newest turn first. Quantities ("$8bn") are never what "it" means.
+- there → "in X" for a place;
+- that/this/these/those + noun → the longest phrase with the same noun in an earlier turn ("that plan" → "the
+  victory plan"), else the previous answer when it names a thing ("that region" → "Europe"), else "X's noun";
+- "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its entity of X's kind (or,
+  for a phrase that names no entity, its last noun phrase) replaced by X.
 
 When nothing can be resolved the question is asked as it is. The service is stateless: the client sends the
-turns, so any replica can answer any turn. ``evals`` measures the rules on a multi-turn question set.
+turns, so any replica can answer any turn.
 """
 
 from __future__ import annotations
@@ -25,15 +27,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-PERSON_LABELS = ("PERSON",)
-THING_LABELS = ("ORG", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART", "FAC", "GPE", "LOC", "NORP")
-GROUP_LABELS = ("ORG", "NORP", "GPE")
-PLACE_LABELS = ("GPE", "LOC", "FAC")
-
-PERSONAL = {"he": PERSON_LABELS, "him": PERSON_LABELS, "she": PERSON_LABELS, "her": PERSON_LABELS,
-            "his": PERSON_LABELS, "hers": PERSON_LABELS, "it": THING_LABELS, "its": THING_LABELS,
-            "they": GROUP_LABELS + PERSON_LABELS, "them": GROUP_LABELS + PERSON_LABELS,
-            "their": GROUP_LABELS + PERSON_LABELS}  # fmt: skip
+# What each reference may stand for, in order of preference: entity labels, and PHRASE for a short answer or a
+# noun phrase that is no named entity ("the incoming Trump administration"). Within a kind, the newest turn
+# wins, and in a turn its answer comes before its question.
+PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
+NOUN = "NOUN"  # a noun phrase of an earlier question: the weakest candidate
+NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
+PERSON = ("PERSON",)
+THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, "GPE", "LOC", NOUN)
+GROUP = (PHRASE, "ORG", "NORP", "GPE", NOUN, "PERSON")
+PLACE = ("GPE", "LOC", "FAC")
+NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
+PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
+            "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP}  # fmt: skip
+POSSESSIVES = {"his", "hers", "its", "their"}
+_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
 
@@ -87,17 +95,17 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     if not history:
         return Resolution(question, question)
     match = _ELLIPSIS.match(question)
-    if match:
-        return _ellipsis(question, (match.group(1) or match.group(2)).strip(), history[-1].question)
+    if match and (focus := (match.group(1) or match.group(2)).strip()) and _is_phrase(focus):
+        return _ellipsis(question, focus, history[-1].question)
     doc = _parse(question)
     for token in doc:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
-            if found := _candidate(history, PLACE_LABELS, strict=True) or _proper_answer(history):
+            if found := _candidate(history, PLACE) or _proper_answer(history):
                 return _replace(question, token, f"in {found.text}", found.text, "there")
         elif word in PERSONAL and token.tag_ in ("PRP", "PRP$"):
-            possessive = token.tag_ == "PRP$" or word in ("his", "its", "their", "hers")
-            if found := _candidate(history, PERSONAL[word], strict=False):
+            possessive = token.tag_ == "PRP$" or word in POSSESSIVES
+            if found := _candidate(history, PERSONAL[word]):
                 text = _possessive(found.text) if possessive else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
         elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN")
@@ -108,31 +116,51 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     return Resolution(question, question)
 
 
+def _is_phrase(text: str) -> bool:
+    """ "Carpenter", "the second quarter", "in 2001": an elliptical focus, not a clause ("how much does it cost")."""
+    return len(text.split()) <= 5 and not any(t.pos_ in ("VERB", "AUX") for t in _parse(text))
+
+
 def _candidates(turn: Turn) -> list[Candidate]:
-    """What a reference in the next question may point at: the turn's answer first, then its question's names."""
+    """What a reference in the next question may point at: the turn's answer (whole, when short, then its names),
+    then its question's names and noun phrases."""
     out: list[Candidate] = []
-    answer = turn.answer.strip()
+    answer = turn.answer.strip().rstrip(".")
     if answer:
         doc = _parse(answer)
-        whole = [e for e in doc.ents if len(e.text) >= len(answer.rstrip(".")) - 1]
+        whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1]
         if len(answer.split()) <= 8:  # a short answer is itself the referent ("Keith Kellogg", "the alliance")
-            out.append(Candidate(answer.rstrip("."), tuple(e.label_ for e in whole)))
-        out += [Candidate(e.text, (e.label_,)) for e in doc.ents]
-    out += [Candidate(e.text, (e.label_,)) for e in _parse(turn.question).ents]
+            numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
+            out.append(Candidate(answer, (NUMBER,) if numeric else tuple(whole) or (PHRASE,)))
+        # the longest names first: "Keith Kellogg" before a stray "Gen"
+        out += [Candidate(e.text, (e.label_,)) for e in sorted(doc.ents, key=lambda e: -len(e.text))]
+    question = _parse(turn.question)
+    out += [Candidate(e.text, (e.label_,)) for e in question.ents]
+    out += [Candidate(_phrase(c), (NOUN,)) for c in question.noun_chunks
+            if c.root.pos_ == "NOUN" and not c.ents and _phrase(c)]  # fmt: skip
     return out
 
 
-def _candidate(history: list[Turn], labels: tuple[str, ...], strict: bool) -> Candidate | None:
-    """The newest candidate of a kind in ``labels``; unless ``strict``, a short answer that is no named entity
-    may stand for a thing ("it" → "the victory plan") when no entity fits."""
-    for turn in reversed(history):
-        found = _candidates(turn)
-        for candidate in found:
-            if set(candidate.labels) & set(labels):
-                return candidate
-        if not strict and "PERSON" not in labels[:1]:
+def _phrase(chunk) -> str:
+    """A noun phrase without its question words ("How many NATO allies" → "NATO allies")."""
+    words = [t for t in chunk if t.text.lower() not in _QUESTION_WORDS and t.tag_ not in ("WDT", "WP", "WP$")]
+    return "".join(t.text_with_ws for t in words).strip()
+
+
+def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False) -> Candidate | None:
+    """The best candidate for a reference that may stand for ``kinds``: the previous answer when it is a name of
+    a wanted kind (what was just answered is what a follow-up most often asks about); else the first kind in
+    order of preference found in any turn, newest turn first ("its" prefers a company named two turns back to
+    a country named in the last one). ``strict``: the newest turn only."""
+    turns = [_candidates(turn) for turn in reversed(history[-1:] if strict else history)]
+    newest = turns[0]
+    answer = history[-1].answer.strip().rstrip(".")
+    if newest and newest[0].text == answer and set(newest[0].labels) & (set(kinds) - {PHRASE, NOUN}):
+        return newest[0]
+    for kind in kinds:
+        for found in turns:
             for candidate in found:
-                if not candidate.labels:
+                if kind in candidate.labels:
                     return candidate
     return None
 
@@ -146,21 +174,35 @@ def _proper_answer(history: list[Turn]) -> Candidate | None:
 
 
 def _demonstrative(noun, history: list[Turn]) -> str | None:
-    """ "that plan" → the longest phrase headed by "plan" in the earlier turns, else "X's plan"."""
+    """ "that plan" → the longest phrase headed by "plan" in the earlier turns ("the victory plan"); else the
+    previous short answer when it names a thing ("that region" → "Europe"); else "X's plan" for the previous
+    turn's main name."""
     head = noun.text.lower().rstrip("s")
     for turn in reversed(history):
         for text in (turn.answer, turn.question):
             if not text.strip():
                 continue
-            chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") == head and len(c) > 1]
+            chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") == head
+                      and sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1]  # fmt: skip
             if chunks:
-                chunk = max(chunks, key=len)
-                words = [t for t in chunk if t.dep_ not in ("det", "poss") and t.tag_ != "PRP$"]
-                phrase = "".join(t.text_with_ws for t in words).strip().strip("“”\"',")
-                return f"the {phrase}"
-    if found := _candidate(history, PERSON_LABELS + GROUP_LABELS, strict=True):
+                return _definite(max(chunks, key=len))
+    if (found := _candidates(history[-1])) and found[0].labels[0] not in ("PERSON", NUMBER) and len(
+            found[0].text.split()) <= 6:  # fmt: skip
+        return found[0].text
+    if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True):
         return f"{_possessive(found.text)} {noun.text}"
     return None
+
+
+def _definite(chunk) -> str:
+    """A noun phrase as a definite reference: "his “victory plan,”" → "the victory plan", "How many NATO
+    allies" → "the NATO allies", "Yukos's unit" stays."""
+    words = [t for t in chunk if t.dep_ != "det" and t.tag_ not in ("PRP$", "WDT", "WP", "WP$")
+             and t.text.lower() not in _QUESTION_WORDS]  # fmt: skip
+    phrase = "".join(t.text_with_ws for t in words).strip().strip("“”\"',")
+    if any(t.dep_ == "poss" for t in words):
+        return phrase
+    return f"the {phrase}"
 
 
 def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
@@ -174,8 +216,11 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
         target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps
     else:  # nothing of its kind to swap: ask the previous question about it
         return Resolution(question, f"{previous.rstrip(' ?')}, {focus}?", focus, "ellipsis")
-    standalone = previous[: target.start_char] + focus + previous[target.end_char :]
-    return Resolution(question, standalone, focus, "ellipsis")
+    before, after = previous[: target.start_char], previous[target.end_char :]
+    for word in ("the", "in", "on", "at", "for", "of"):  # "…in 2000?" + "And in 2001?": one "in", not two
+        if focus.lower().startswith(word + " ") and before.lower().endswith(" " + word + " "):
+            focus = focus[len(word) + 1 :]
+    return Resolution(question, before + focus + after, focus, "ellipsis")
 
 
 def _replace(question: str, token, text: str, referent: str, rule: str) -> Resolution:

@@ -142,3 +142,41 @@ def test_cors_closed_by_default_and_opened_by_setting(client, indexed_home):
     with TestClient(create_app(settings, warm=False)) as opened:
         response = opened.options("/query", headers={**preflight, "Origin": "http://app.example"})
         assert response.headers["access-control-allow-origin"] == "http://app.example"
+
+
+def test_a_follow_up_is_answered_through_its_history(client):
+    first = client.post("/query", json={"question": REFERENCE}).json()
+    assert first["standalone_question"] == REFERENCE  # nothing to resolve
+    history = [{"question": first["question"], "answer": first["short_answer"]}]
+    body = client.post("/query", json={"question": "What job did Trump pick him for?", "history": history}).json()
+    assert body["question"] == "What job did Trump pick him for?"
+    assert body["standalone_question"] == "What job did Trump pick Keith Kellogg for?"
+    assert "special envoy" in body["short_answer"] and "resolve" in body["timings_ms"]
+    citation = body["citations"][0]
+    assert (
+        client.get(f"/articles/{citation['article_id']}").json()["text"][citation["start"] : citation["end"]]
+        == (citation["quote"])
+    )
+    # the full answer text is history too, and the stream takes the same body
+    history = [{"question": first["question"], "answer": first["answer"]}]
+    with client.stream("POST", "/query/stream", json={"question": "What is his rank?", "history": history}) as r:
+        events = [line for line in r.iter_lines() if line.startswith("data: ")]
+    assert "Keith Kellogg" in json.loads(events[-1][len("data: ") :])["standalone_question"]
+
+
+@pytest.mark.parametrize(
+    ("history", "reason"),
+    [
+        ([{"question": "Who?", "answer": "Kellogg"}] * 11, "at most 10 items"),
+        ([{"question": "Who?", "answer": "x" * 4001}], "at most 4000 characters"),
+        ([{"question": "x" * 1001, "answer": "y"}], "history turn 1: the question is over 1000 characters"),
+        ([{"answer": "Kellogg"}], "Field required"),
+        ([{"question": "", "answer": "Kellogg"}], "at least 1 character"),
+        ([{"question": "Who?", "answer": "K", "extra": 1}], "Extra inputs"),
+        (["Who proposed it?"], "valid dictionary"),
+        ({"question": "Who?"}, "valid list"),
+    ],
+)  # fmt: skip
+def test_bad_history_gets_422_with_the_reason(client, history, reason):
+    response = client.post("/query", json={"question": "What job did he get?", "history": history})
+    assert response.status_code == 422 and reason in response.text, response.text

@@ -1,0 +1,68 @@
+"""rag.conversation: follow-up questions resolved against the earlier turns with spaCy and rules."""
+
+import pytest
+
+from rag.conversation import Turn, resolve
+from rag.errors import BadQuestion
+from rag.limits import HISTORY_TURNS_MAX, check_history
+
+KELLOGG = [Turn("Who proposed delaying NATO membership?", "Keith Kellogg")]
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "standalone", "rule"),
+    [
+        ("What job did Trump pick him for?", KELLOGG, "What job did Trump pick Keith Kellogg for?", "pronoun"),
+        ("What is his rank?", KELLOGG, "What is Keith Kellogg's rank?", "possessive"),
+        ("When did he say an invite could end the war?", [Turn("What did Zelensky call for?", "an invitation")],
+         "When did Zelensky say an invite could end the war?", "pronoun"),
+        ("How many allies does it have?", [Turn("Which alliance does Ukraine want to join?", "NATO")],
+         "How many allies does NATO have?", "pronoun"),
+        ("What does that plan include?", [Turn("What did Zelensky present?", "his victory plan")],
+         "What does the victory plan include?", "demonstrative"),
+        ("What happened there?", [Turn("Where did the talks take place?", "Kyiv")], "What happened in Kyiv?", "there"),
+        ("What about Carpenter?", [Turn("What did Kellogg propose?", "putting off NATO membership")],
+         "What did Carpenter propose?", "ellipsis"),
+        ("And in 2001?", [Turn("How much did Sibneft pay in dividends in 2000?", "$53m")],
+         "How much did Sibneft pay in dividends in 2001?", "ellipsis"),
+    ],
+)  # fmt: skip
+def test_references_are_resolved(question, history, standalone, rule):
+    resolution = resolve(question, history)
+    assert (resolution.standalone, resolution.rule) == (standalone, rule)
+
+
+def test_a_chain_of_references_resolves_through_earlier_turns():
+    history = [*KELLOGG, Turn("What job did Trump pick him for?", "special envoy for Ukraine and Russia")]
+    assert resolve("What is his rank?", history).standalone == "What is Keith Kellogg's rank?"
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        ("Who proposed delaying NATO membership?", []),  # no history
+        ("Is there a deadline?", [Turn("Where did the talks take place?", "Kyiv")]),  # existential "there"
+        ("What did Zelensky call for?", KELLOGG),  # nothing to resolve
+    ],
+)
+def test_questions_without_references_are_asked_as_they_are(question, history):
+    resolution = resolve(question, history)
+    assert resolution.standalone == question and resolution.rule == "none"
+
+
+def test_a_clause_after_and_is_no_ellipsis():
+    history = [Turn("How many barrels of oil does India produce a day?", "800,000")]
+    assert resolve("And how much does it consume?", history).rule != "ellipsis"
+
+
+def test_history_is_checked_with_reasons():
+    assert check_history(None, 1000) == []
+    assert check_history([{"question": " Who? ", "answer": None}], 1000) == [Turn("Who?", "")]
+    with pytest.raises(BadQuestion, match=f"the limit is {HISTORY_TURNS_MAX}"):
+        check_history([{"question": "Who?"}] * (HISTORY_TURNS_MAX + 1), 1000)
+    with pytest.raises(BadQuestion, match="turn 2: the question is missing"):
+        check_history([{"question": "Who?"}, {"answer": "x"}], 1000)
+    with pytest.raises(BadQuestion, match="turn 1: the question is over 10 characters"):
+        check_history([{"question": "x" * 11}], 10)
+    with pytest.raises(BadQuestion, match="a list"):
+        check_history("Who?", 1000)
