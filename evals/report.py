@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from evals.run import COUNT_METRICS, QUALITY_METRICS, STAGES
+from rag import ABSTAIN_MESSAGE
 
 RESULTS_ROOT = Path("evals/results")
 CHART_METRICS = ("hit@5", "mrr", "exact_match", "f1", "answer_containment", "citation_precision",
@@ -95,7 +96,7 @@ def format_answers(report: dict) -> str:
     """Every question of the main config with what the system answered: the table behind docs/seed-answers.md."""
     main = report.get("main")
     lines = [f"# What the system answers ({main})", "",
-             "\"—\" = no short answer; *abstained* = \"The articles don't say.\"", "",
+             f"\"—\" = no short answer; *abstained* = \"{ABSTAIN_MESSAGE}\"", "",
              "| id | kind | question | short answer | cited / abstained | gold |",
              "|---|---|---|---|---|---|"]  # fmt: skip
     for r in (report.get("per_question") or {}).get(main, []):

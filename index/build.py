@@ -31,20 +31,41 @@ class IndexReport:
     embedded: int = 0
     unchanged: int = 0
     deleted: int = 0
+    not_modified: int = 0  # fetched URLs whose server said nothing changed (nothing downloaded in full)
     skipped: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def total(cls, reports: list[IndexReport]) -> IndexReport:
+        """One summary of several runs (folders and URLs indexed by one command)."""
+        out = cls()
+        for r in reports:
+            for name in ("articles", "chunks", "embedded", "unchanged", "deleted", "not_modified"):
+                setattr(out, name, getattr(out, name) + getattr(r, name))
+            out.skipped += r.skipped
+            out.duplicates += r.duplicates
+        return out
+
 
 def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False, first_line_title: bool = False,
                 embedder=None) -> IndexReport:  # fmt: skip
-    """Converge the store to the articles under ``paths``. ``embedder``: a llama-index embedding to use instead
-    of the configured model (tests pass a small deterministic one)."""
+    """Converge the store to the articles under ``paths``: what a folder no longer holds is deleted.
+    ``embedder``: a llama-index embedding to use instead of the configured model (tests pass a small one)."""
     loaded = load_paths(paths, first_line_title=first_line_title)
+    return index_loaded(loaded, settings, progress=progress, embedder=embedder, sweep=True)
+
+
+def index_loaded(loaded: LoadResult, settings: Settings, *, progress: bool = False, embedder=None,
+                 sweep: bool = False) -> IndexReport:  # fmt: skip
+    """Index articles loaded from anywhere (files, fetched pages, feeds, uploads). ``sweep``: delete the stored
+    articles of each origin that ``loaded`` no longer holds (a folder re-indexed); fetched and uploaded articles
+    are never swept (a feed drops old items, a news archive keeps them): DELETE removes them."""
     store = Store(settings, create=True)
-    report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped])
+    report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped],
+                         not_modified=len(loaded.not_modified))  # fmt: skip
     stored = store.article_records()
     articles = _dedupe(loaded, stored, report)
     by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}
@@ -85,7 +106,7 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     report.embedded = _embed_and_write(new, store, settings, progress, records, embedder)
     if stale_meta:
         store.update_chunk_records([i for i, _ in stale_meta], [m for _, m in stale_meta])
-    report.deleted = _sweep(store, loaded, by_origin, chunks_by_article)
+    report.deleted = _sweep(store, loaded, by_origin if sweep else {}, chunks_by_article)
     # Last: mark the changed articles as fully indexed (a run killed before this redoes them).
     counts = {i: len(c) for i, c in chunks_by_article.items()}
     for origin, ids in by_origin.items():

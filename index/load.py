@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rag.errors import BadInput
-from rag.types import Article
+from rag.types import Article, stable_hash
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -39,6 +39,14 @@ class LoadResult:
     skipped: list[Skip] = field(default_factory=list)
     origins: dict[str, list[str]] = field(default_factory=dict)  # origin -> article ids read from it
     failed_ids: set[str] = field(default_factory=set)  # ids whose file failed: their stored copy is kept
+    not_modified: list[str] = field(default_factory=list)  # URLs whose server said nothing changed
+
+    def merge(self, other: LoadResult) -> LoadResult:
+        origins = {k: list(v) for k, v in self.origins.items()}
+        for origin, ids in other.origins.items():
+            origins.setdefault(origin, []).extend(ids)
+        return LoadResult([*self.articles, *other.articles], [*self.skipped, *other.skipped], origins,
+                          self.failed_ids | other.failed_ids, [*self.not_modified, *other.not_modified])  # fmt: skip
 
 
 def load_paths(paths: list[Path], *, first_line_title: bool = False) -> LoadResult:
@@ -77,6 +85,53 @@ def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Art
     if isinstance(data, Skip):
         yield data
         return
+    yield from parse_bytes(data, suffix, base_id, shown, first_line_title)
+
+
+def load_upload(files: list[tuple[str, bytes]], origin: str = "upload") -> LoadResult:
+    """Articles from uploaded files (name, bytes), as a folder's files would be read; ids are ``upload/<name>``
+    (a page that names its canonical URL is identified by it), all under one ``origin`` that is never swept."""
+    result = LoadResult(origins={origin: []})
+    for name, data in files:
+        safe = re.sub(r"[^\w.\-]+", "_", Path(name or "unnamed").name).strip("._") or "unnamed"
+        suffix = Path(safe).suffix.lower()
+        if suffix not in SUPPORTED:
+            result.skipped.append(Skip(name, f"unsupported file type '{suffix or name}' (expected "
+                                             f"{', '.join(sorted(SUPPORTED))})"))  # fmt: skip
+            continue
+        if len(data) > MAX_FILE_BYTES:
+            result.skipped.append(Skip(name, f"file too large ({len(data) / 2**20:.1f} MB > "
+                                             f"{MAX_FILE_BYTES / 2**20:.0f} MB)"))  # fmt: skip
+            continue
+        for item in parse_bytes(data, suffix, f"upload/{safe}", name, first_line_title=False):
+            if isinstance(item, Skip):
+                result.skipped.append(item)
+            else:
+                result.articles.append(item)
+                result.origins[origin].append(item.id)
+    return result
+
+
+def load_records(records: list[dict], origin: str = "api") -> LoadResult:
+    """Articles sent as JSON records (the API); an article without an id is identified by its URL, else by a
+    hash of its title and text, so sending it again updates it instead of adding a copy."""
+    result = LoadResult(origins={origin: []})
+    for n, record in enumerate(records):
+        default = record.get("url") if isinstance(record, dict) and record.get("url") else None
+        if default is None and isinstance(record, dict):
+            default = f"api/{stable_hash(record.get('title'), record.get('text'))}"
+        try:
+            article = finish_article(article_from_record(record, default_id=str(default), where=f"articles[{n}]"))
+        except ValueError as exc:
+            result.skipped.append(Skip(f"articles[{n}]", str(exc)))
+            continue
+        result.articles.append(article)
+        result.origins[origin].append(article.id)
+    return result
+
+
+def parse_bytes(data: bytes, suffix: str, base_id: str, shown: str, first_line_title: bool) -> Iterator[Article | Skip]:
+    """The articles in one file's bytes (``suffix`` says its format), or skips with reasons."""
     text_or_skip = _decode(data, shown)
     if isinstance(text_or_skip, Skip):
         yield text_or_skip
@@ -86,10 +141,13 @@ def _load_file(file: Path, base_id: str, first_line_title: bool) -> Iterator[Art
         if suffix in JSON_SUFFIXES:
             yield from _json_articles(raw, base_id, shown, jsonl=suffix == ".jsonl")
         elif suffix in HTML_SUFFIXES:
-            title, text = html_to_text(raw)
-            yield _finish(Article(id=base_id, text=text, title=title, path=shown, author=html_author(raw)))
+            from index.html import extract_page  # trafilatura loads only when there is HTML to read
+
+            page = extract_page(raw)
+            yield finish_article(Article(id=base_id, text=page.text, title=page.title, url=page.url, source=page.source,
+                                         published=page.published, path=shown, author=page.author))  # fmt: skip
         else:
-            yield _finish(_text_article(raw, base_id, shown, first_line_title, markdown=suffix != ".txt"))
+            yield finish_article(_text_article(raw, base_id, shown, first_line_title, markdown=suffix != ".txt"))
     except ValueError as exc:
         yield Skip(shown, str(exc))
 
@@ -134,7 +192,8 @@ def clean_text(text: str) -> str:
     return text.strip()
 
 
-def _finish(article: Article) -> Article:
+def finish_article(article: Article) -> Article:
+    """The article with its text and title cleaned (:func:`clean_text`); ValueError when no text is left."""
     text = clean_text(article.text)
     if not text:
         raise ValueError("no text after cleaning")
@@ -195,7 +254,7 @@ def _json_articles(raw: str, base_id: str, shown: str, jsonl: bool) -> Iterator[
         records = [(f"{shown}[{i}]" if isinstance(doc, list) else shown, item) for i, item in enumerate(items)]
     for index, (where, record) in enumerate(records):
         try:
-            yield _finish(article_from_record(record, default_id=f"{base_id}#{index}", where=where))
+            yield finish_article(article_from_record(record, default_id=f"{base_id}#{index}", where=where))
         except ValueError as exc:
             yield Skip(where, str(exc))
 
@@ -271,17 +330,3 @@ def html_to_text(raw: str) -> tuple[str | None, str]:
     if not text.strip():
         raise ValueError("HTML has no visible text")
     return title or None, text
-
-
-def html_author(raw: str) -> str | None:
-    """The page's author from ``<meta name="author">`` or ``<meta property="article:author">`` (when it is a
-    name, not a profile URL)."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for attrs in ({"name": "author"}, {"property": "article:author"}):
-        tag = soup.find("meta", attrs=attrs)
-        content = (tag.get("content") or "").strip() if tag else ""
-        if content and not content.startswith(("http://", "https://")):
-            return content
-    return None

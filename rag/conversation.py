@@ -41,6 +41,16 @@ NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "O
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP}  # fmt: skip
 POSSESSIVES = {"his", "hers", "its", "their"}
+# What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
+_PLACE_NOUNS = "region country nation state city town village area province county capital"
+_ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
+              "union council government administration ministry")  # fmt: skip
+_AMOUNT_NOUNS = "money sum amount figure fee payment price cost total"
+_NOUN_KINDS = {
+    **dict.fromkeys(_PLACE_NOUNS.split(" "), PLACE),
+    **dict.fromkeys(_ORG_NOUNS.split(" "), ("ORG", "NORP")),
+    **dict.fromkeys(_AMOUNT_NOUNS.split(" "), (NUMBER,)),
+}
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
@@ -135,10 +145,17 @@ def _candidates(turn: Turn) -> list[Candidate]:
         # the longest names first: "Keith Kellogg" before a stray "Gen"
         out += [Candidate(e.text, (e.label_,)) for e in sorted(doc.ents, key=lambda e: -len(e.text))]
     question = _parse(turn.question)
-    out += [Candidate(e.text, (e.label_,)) for e in question.ents]
+    out += [Candidate(e.text, (e.label_,)) for e in sorted(question.ents, key=_role)]
     out += [Candidate(_phrase(c), (NOUN,)) for c in question.noun_chunks
             if c.root.pos_ == "NOUN" and not c.ents and _phrase(c)]  # fmt: skip
     return out
+
+
+def _role(entity) -> int:
+    """How central a name is to its question: its subject first ("What share had CNPC been offered?"), then a
+    possessor ("Yukos's bid"), then the rest in order."""
+    dep = entity.root.dep_
+    return 0 if dep in ("nsubj", "nsubjpass") else 1 if dep == "poss" else 2
 
 
 def _phrase(chunk) -> str:
@@ -178,6 +195,15 @@ def _demonstrative(noun, history: list[Turn]) -> str | None:
     previous short answer when it names a thing ("that region" → "Europe"); else "X's plan" for the previous
     turn's main name."""
     head = noun.text.lower().rstrip("s")
+    newest = _candidates(history[-1])
+    answer = history[-1].answer.strip().rstrip(".")
+    if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
+        return answer
+    kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
+    if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
+        return f"the {newest[0].text}"
+    if kinds and kinds != (NUMBER,) and (found := _candidate(history, kinds)):  # "that region" → "Europe"
+        return found.text
     for turn in reversed(history):
         for text in (turn.answer, turn.question):
             if not text.strip():
@@ -186,9 +212,8 @@ def _demonstrative(noun, history: list[Turn]) -> str | None:
                       and sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1]  # fmt: skip
             if chunks:
                 return _definite(max(chunks, key=len))
-    if (found := _candidates(history[-1])) and found[0].labels[0] not in ("PERSON", NUMBER) and len(
-            found[0].text.split()) <= 6:  # fmt: skip
-        return found[0].text
+    if newest and newest[0].labels[0] not in ("PERSON", NUMBER) and len(newest[0].text.split()) <= 6:
+        return newest[0].text
     if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True):
         return f"{_possessive(found.text)} {noun.text}"
     return None

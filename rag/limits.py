@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 TOP_K_MAX = 50  # passages one answer may consider and return
 HISTORY_TURNS_MAX = 10  # earlier turns a follow-up question may send
 HISTORY_ANSWER_CHARS_MAX = 4000  # an earlier answer: its short answer or its full text
+ARTICLES_PER_REQUEST_MAX = 1000  # records or files one POST /articles may add
+URLS_PER_REQUEST_MAX = 100  # pages or feeds one POST /articles may fetch
 ABSTAIN_MESSAGE = "The articles don't say."
 
 

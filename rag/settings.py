@@ -105,6 +105,19 @@ class Settings(BaseSettings):
         None, description="When set, the API needs 'Authorization: Bearer KEY' and the UI asks for it as password."
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = closed.")
+    examples: Path | None = Field(
+        None,
+        description='A question set (.jsonl, one {"question": ...} per line) the UI offers as examples; unset = '
+        "questions about the seed article (`make demo` points it at the BBC demo questions).",
+    )
+    max_upload_bytes: int = Field(
+        20 * 2**20, ge=1024, le=2**31, description="Largest POST /articles body (uploaded files, records, URLs)."
+    )
+    fetch_allow_private: bool = Field(
+        False,
+        description="Let URLs added through the API or UI reach loopback, private and link-local addresses (SSRF "
+        "guard off); `rag index URL` on the command line may always.",
+    )
 
     @property
     def generative(self) -> bool:

@@ -1,4 +1,4 @@
-"""The HTTP API: ``POST /query``, ``POST /query/stream``, ``GET /health``, ``GET /articles``, ``GET /articles/{id}``.
+"""The HTTP API: ``POST /query``, ``POST /query/stream``, ``GET /health``; the article routes are in :mod:`ui.articles`.
 
 Route handlers are thin: validate with pydantic, call the service, translate ``rag.errors`` into status codes
 with the reason in ``detail``.
@@ -13,7 +13,7 @@ from datetime import date
 from itertools import chain
 from typing import Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -29,6 +29,7 @@ from rag.errors import (
     StoreError,
 )  # fmt: skip
 from rag.limits import HISTORY_ANSWER_CHARS_MAX, HISTORY_TURNS_MAX
+from ui.articles import build_articles_router
 from ui.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
@@ -93,27 +94,6 @@ def query_request_model(settings: Settings) -> type[BaseModel]:
     return QueryRequest
 
 
-class ArticleSummary(BaseModel):
-    id: str
-    title: str | None
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    published: date | None = None
-
-
-class ArticleFull(ArticleSummary):
-    text: str
-    content_hash: str = Field(description="Version of this text; a citation whose article_hash differs is stale.")
-
-
-class ArticlePage(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    items: list[ArticleSummary]
-
-
 class Health(BaseModel):
     status: str
     articles: int
@@ -174,22 +154,6 @@ def build_router(service: Service) -> APIRouter:
         """Whether the service can answer, what is indexed, and which models it uses."""
         return service.health()
 
-    @router.get("/articles", response_model=ArticlePage)
-    def list_articles(offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=200)) -> dict:
-        """Indexed articles with their metadata, a page at a time."""
-        store = service.pipeline().store
-        total = store.counts()[0]
-        items = [_summary(a) for a in store.list_articles(offset, limit)]
-        return {"total": total, "offset": offset, "limit": limit, "items": items}
-
-    @router.get("/articles/{article_id:path}", response_model=ArticleFull, responses={404: {}})
-    def get_article(article_id: str) -> dict:
-        """One article's full text (the text citation offsets point into) and metadata."""
-        article = service.pipeline().store.get_article(article_id)
-        if article is None:
-            raise ArticleNotFound(f"no article with id {article_id!r}")
-        return {**_summary(article), "text": article.text, "content_hash": article.content_hash}
-
     return router
 
 
@@ -213,17 +177,6 @@ def _sse(events) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'status': error_status(exc), 'detail': str(exc)})}\n\n"
 
 
-def _summary(article) -> dict:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "author": article.author,
-        "published": article.published,
-    }
-
-
 API_PATHS = ("/query", "/articles", "/docs", "/redoc", "/openapi.json")
 
 
@@ -235,10 +188,11 @@ def authorized(header: str | None, key: str) -> bool:
 
 def install(app: FastAPI, service: Service) -> None:
     app.include_router(build_router(service))
+    app.include_router(build_articles_router(service))
     key = service.settings.api_key
     # Always installed, so that Gradio defers to it: with no configured origins, CORS stays closed.
     app.add_middleware(
-        CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["GET", "POST"],
+        CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["Authorization", "Content-Type"],
     )  # fmt: skip
 
@@ -260,7 +214,11 @@ def install(app: FastAPI, service: Service) -> None:
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
+        uploading = request.method == "POST" and request.url.path == "/articles"
+        limit, name = (
+            (service.settings.max_upload_bytes, " (RAG_MAX_UPLOAD_BYTES)") if uploading else (MAX_BODY_BYTES, "")
+        )
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+        if length and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body over {limit} bytes{name}"}, status_code=413)
         return await call_next(request)

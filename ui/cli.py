@@ -33,18 +33,34 @@ def _settings():
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.build import index_paths
+    """Folders and files (converged: what a folder no longer holds is deleted), page and feed URLs and saved
+    feed files (added and updated, never swept). The operator may fetch any address, private ones included."""
+    from index.build import IndexReport, index_loaded, index_paths
+    from index.load import LoadResult
+    from index.web import FEED_SUFFIXES, is_url, load_feed_file, load_urls
     from rag import seeds_folder
 
     settings = _settings()
-    paths = [Path(p) for p in args.paths] or [seeds_folder()]
-    report = index_paths(paths, settings, progress=not args.json, first_line_title=args.first_line_title)
+    given = args.paths or [str(seeds_folder())]
+    urls = [p for p in given if is_url(p)]
+    feeds = [Path(p) for p in given if not is_url(p) and Path(p).suffix.lower() in FEED_SUFFIXES]
+    paths = [Path(p) for p in given if not is_url(p) and Path(p).suffix.lower() not in FEED_SUFFIXES]
+    reports = []
+    if paths:
+        reports.append(index_paths(paths, settings, progress=not args.json, first_line_title=args.first_line_title))
+    if urls or feeds:
+        loaded = load_urls(urls, settings, allow_private=True) if urls else LoadResult()
+        for feed in feeds:
+            loaded = loaded.merge(load_feed_file(feed, settings))
+        reports.append(index_loaded(loaded, settings, progress=not args.json))
+    report = IndexReport.total(reports)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
         return 0
     print(
         f"indexed {report.articles} articles into {settings.home}: {report.chunks} chunks "
         f"({report.embedded} embedded, {report.unchanged} unchanged, {report.deleted} deleted)"
+        + (f"; {report.not_modified} URLs not modified" if report.not_modified else "")
     )
     for skip in report.skipped:
         print(f"skipped {skip['path']}: {skip['reason']}", file=sys.stderr)
@@ -184,8 +200,13 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
     parser = _Parser(prog="rag", description="Cited-answer Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index article files and folders (default: seeds/)")
-    p.add_argument("paths", nargs="*", help="files or folders of .txt, .md, .html, .json, .jsonl articles")
+    p = sub.add_parser("index", help="index article files, folders, page URLs and RSS/Atom feeds (default: seeds/)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders of .txt, .md, .html, .json, .jsonl articles; http(s) "
+        "URLs of news pages or RSS/Atom feeds; saved feeds (.xml, .rss, .atom)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON document")
     p.add_argument("--first-line-title", action="store_true", help="treat a .txt file's first line as its title")
     p.set_defaults(func=commands["index"])

@@ -25,6 +25,7 @@ class Service:
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()  # one question at a time: 2 cores, and torch/spaCy share them
         self._llm_lock = threading.Lock()
+        self._index_lock = threading.Lock()  # one indexing batch at a time; questions never wait for it
         self.startup_error: str | None = None
 
     def start(self) -> None:
@@ -73,3 +74,58 @@ class Service:
         except (IndexMissing, StoreError) as exc:
             info["status"] = f"no index: {exc}"
         return info
+
+    # -- articles: the write side, shared by the API and the UI
+    def list_articles(self, offset: int, limit: int, query: str | None = None) -> dict:
+        """A page of article summaries; ``query``: words that must all occur in the title, id, source or author."""
+        from ui.articles import summary
+
+        store = self.pipeline().store
+        if not query or not query.strip():
+            items = store.list_articles(offset, limit)
+            return {"total": store.counts()[0], "offset": offset, "limit": limit, "items": [summary(a) for a in items]}
+        words = query.lower().split()
+        found = [
+            article_id for article_id, meta in sorted(store.article_records().items())
+            if all(w in " ".join(str(meta.get(k) or "") for k in ("title", "source", "author")).lower()
+                   + " " + article_id.lower() for w in words)
+        ]  # fmt: skip
+        items = [store.get_article(i) for i in found[offset : offset + limit]]
+        return {"total": len(found), "offset": offset, "limit": limit,
+                "items": [summary(a) for a in items if a is not None]}  # fmt: skip
+
+    def add_files(self, files: list[tuple[str, bytes]]) -> dict:
+        from index.load import load_upload
+
+        return self._index(load_upload(files))
+
+    def add_records_and_urls(self, records: list[dict], urls: list[str]) -> dict:
+        from index.load import load_records
+        from index.web import load_urls
+
+        loaded = load_records(records)
+        if urls:
+            fetched = load_urls(urls, self.settings, allow_private=self.settings.fetch_allow_private)
+            loaded = loaded.merge(fetched)
+        return self._index(loaded)
+
+    def _index(self, loaded) -> dict:
+        from index.build import index_loaded
+
+        with self._index_lock:
+            report = index_loaded(loaded, self.settings, sweep=False)
+        if self.startup_error and report.chunks:
+            self.startup_error = None
+        return report.to_dict()
+
+    def delete_article(self, article_id: str) -> dict:
+        from rag.errors import ArticleNotFound
+
+        with self._index_lock:
+            store = self.pipeline().store
+            if store.get_article(article_id) is None:
+                raise ArticleNotFound(f"no article with id {article_id!r}")
+            chunks = len(store.chunk_records({"article_id": article_id}))
+            store.delete_articles([article_id])
+            store.bump_generation()
+        return {"deleted": article_id, "chunks": chunks}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 from rag import Filters
 from rag.errors import RagError
 from rag.limits import HISTORY_TURNS_MAX, TOP_K_MAX
+from ui.library import build_library_tabs
 from ui.render import answered_turn, conversation_html, pending_turn
 from ui.service import Service
 
@@ -27,6 +30,17 @@ GENERATIVE = "Written by the LLM (verified)"
 def theme() -> gr.themes.Base:
     """System fonts only: the default theme would fetch web fonts from the internet."""
     return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def examples(settings) -> list[str]:
+    """The UI's example questions: the configured question set's, else ones about the seed article."""
+    if settings.examples is None:
+        return EXAMPLES
+    try:
+        lines = settings.examples.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["question"] for line in lines if line.strip()] or EXAMPLES
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RagError(f"RAG_EXAMPLES: cannot read questions from {settings.examples}: {exc}") from None
 
 
 def build_ui(service: Service) -> gr.Blocks:
@@ -58,33 +72,36 @@ def build_ui(service: Service) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the articles", analytics_enabled=False) as blocks:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, each claim with its source.")
-        with gr.Row():
-            question = gr.Textbox(
-                label="Question", placeholder="Who proposed delaying NATO membership?", scale=5, elem_id="question"
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row():
+                question = gr.Textbox(
+                    label="Question", placeholder="Who proposed delaying NATO membership?", scale=5, elem_id="question"
+                )
+                button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            mode = gr.Radio(
+                [EXTRACTIVE, GENERATIVE],
+                value=EXTRACTIVE,
+                label="Answer",
+                visible=generative,
+                elem_id="mode",
+                info="Generative: an LLM writes the answer; every sentence is checked against the passage it cites.",
             )
-            button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        mode = gr.Radio(
-            [EXTRACTIVE, GENERATIVE],
-            value=EXTRACTIVE,
-            label="Answer",
-            visible=generative,
-            elem_id="mode",
-            info="Generative: an LLM writes the answer; every sentence is checked against the passage it cites.",
-        )
-        with gr.Accordion("Settings", open=False):
-            top_k = gr.Slider(1, TOP_K_MAX, value=service.settings.top_k, step=1, label="Passages to consider")
-            with gr.Row():
-                source = gr.Textbox(label="Source (exact name)", placeholder="any")
-                author = gr.Textbox(label="Author (exact name)", placeholder="any")
-            with gr.Row():
-                published_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
-                published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
-        output = gr.HTML(elem_id="answer")
-        turns = gr.State([])  # this browser session's conversation: follow-ups are resolved against it
-        new = gr.Button("New conversation", variant="secondary", size="sm", elem_id="new-conversation")
-        gr.Examples(EXAMPLES, inputs=question, label="Examples")
-        inputs = [question, mode, top_k, source, author, published_from, published_to, turns]
-        button.click(ask, inputs, [output, turns, question])
-        question.submit(ask, inputs, [output, turns, question])
-        new.click(lambda: ("", [], ""), None, [output, turns, question])
+            with gr.Accordion("Settings", open=False):
+                top_k = gr.Slider(1, TOP_K_MAX, value=service.settings.top_k, step=1, label="Passages to consider")
+                with gr.Row():
+                    source = gr.Textbox(label="Source (exact name)", placeholder="any")
+                    author = gr.Textbox(label="Author (exact name)", placeholder="any")
+                with gr.Row():
+                    published_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
+                    published_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
+            output = gr.HTML(elem_id="answer")
+            turns = gr.State([])  # this browser session's conversation: follow-ups are resolved against it
+            new = gr.Button("New conversation", variant="secondary", size="sm", elem_id="new-conversation")
+            gr.Examples(examples(service.settings), inputs=question, label="Examples")
+            inputs = [question, mode, top_k, source, author, published_from, published_to, turns]
+            button.click(ask, inputs, [output, turns, question])
+            question.submit(ask, inputs, [output, turns, question])
+            new.click(lambda: ("", [], ""), None, [output, turns, question])
+
+        build_library_tabs(service)
     return blocks

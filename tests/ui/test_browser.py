@@ -111,3 +111,27 @@ def test_article_markup_renders_as_text_never_runs(page, base_url):
     assert "<script>window.__pwned = 1</script>" in text
     assert "<b>Ferry</b> captain retires" in text
     assert page.locator("#answer img").count() == 0
+
+
+def test_articles_are_added_listed_opened_and_deleted_in_the_browser(page, base_url, tmp_path):
+    story = tmp_path / "harbour.md"
+    story.write_text("Title: Harbour reopens\nAuthor: Jane Roe\n\nThe harbour of Port Elm reopened on Monday after "
+                     "repairs. Mayor Ana Duarte cut the ribbon.\n", encoding="utf-8")  # fmt: skip
+    page.goto(base_url + "/", wait_until="load")
+    page.get_by_role("tab", name="Add articles").click()
+    page.locator("#upload input[type=file]").set_input_files(str(story))
+    page.wait_for_timeout(1500)  # the upload reaches the server before the click uses it
+    page.locator("#add-articles").click()
+    page.wait_for_selector("#add-summary:has-text('Indexed 1 article')", timeout=60_000)
+
+    page.get_by_role("tab", name="Articles", exact=True).click()
+    page.locator("#article-search textarea").fill("harbour")
+    page.locator("#article-search-button").click()
+    page.wait_for_selector("#article-table:has-text('upload/harbour.md')", timeout=30_000)
+    page.locator("#article-id textarea").fill("upload/harbour.md")
+    page.locator("#article-open").click()
+    page.wait_for_function("document.querySelector('#article-text textarea').value.includes('Ana Duarte')",
+                           timeout=30_000)  # fmt: skip
+    page.locator("#article-delete").click()
+    page.wait_for_selector("#article-status:has-text('Deleted upload/harbour.md')", timeout=30_000)
+    assert "upload/harbour.md" not in page.locator("#article-table").inner_text()

@@ -151,3 +151,39 @@ def test_queries_never_fail_while_indexing_and_new_articles_answer_live(tmp_path
     assert len(during) >= 4, "too few queries overlapped the indexing to prove anything"
     assert not wrong, wrong[:1]
     assert any(cites(r, "wire/bridge.txt", "Kowalczyk") for r in replies if r.question == BRIDGE_Q)
+
+
+def test_an_upload_of_100_articles_through_the_api_fails_no_question(tmp_path):
+    """The issue's target: POST /articles with 100 articles while 4 clients ask questions: 0 failed questions."""
+    home = tmp_path / "home"
+    settings = Settings(home=home)
+    index_paths([SEEDS], settings)
+    records = [{"id": f"wire-{i:03d}", "text": generated_article(i)} for i in range(99)]
+    records.append({"id": "bridge", "title": "Lindholm opens its new river bridge", "text": BRIDGE.split("\n\n", 1)[1]})
+    with running_server(settings) as base:
+        askers = [Asker(base) for _ in range(4)]
+        for asker in askers:
+            asker.start()
+        try:
+            while min(len(a.replies) for a in askers) < 2:
+                time.sleep(0.1)
+            started = time.monotonic()
+            request = urllib.request.Request(f"{base}/articles", data=json.dumps({"articles": records}).encode(),
+                                             headers={"content-type": "application/json"})  # fmt: skip
+            with urllib.request.urlopen(request, timeout=600) as response:
+                report = json.load(response)
+            window = (started, time.monotonic())
+            assert report["articles"] == 100 and not report["skipped"]
+            wait_for(base, BRIDGE_Q, "bridge", "Kowalczyk")
+        finally:
+            for asker in askers:
+                asker.stop.set()
+            for asker in askers:
+                asker.join(timeout=120)
+    replies = [r for a in askers for r in a.replies]
+    failed = [r for r in replies if r.status != 200]
+    during = [r for r in replies if r.started < window[1] and r.ended > window[0]]
+    print(f"\n{len(replies)} questions from 4 clients, {len(during)} during the upload "
+          f"({window[1] - window[0]:.1f}s), {len(failed)} failed")  # fmt: skip
+    assert not failed, [(r.question, r.status, str(r.body)[:300]) for r in failed]
+    assert len(during) >= 4, "too few questions overlapped the upload to prove anything"

@@ -1,0 +1,110 @@
+"""The UI's library: add articles (upload files, paste page or feed URLs) and browse, read and delete them.
+
+The same service calls as ``POST /articles`` and ``DELETE /articles/{id}``, so the UI and the API cannot differ:
+URLs pass the same SSRF guard, uploads the same size limit, and indexing runs while questions are answered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from index.load import SUPPORTED
+from rag.errors import RagError
+from rag.limits import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
+from ui.service import Service
+
+COLUMNS = ["id", "title", "source", "author", "published"]
+PAGE = 50
+
+
+def summary_markdown(report: dict) -> str:
+    """The index summary as a person reads it: what was added, and every skip with its reason."""
+    lines = [f"**Indexed {report['articles']} article(s)**: {report['chunks']} passages "
+             f"({report['embedded']} embedded, {report['unchanged']} unchanged)."]  # fmt: skip
+    lines += [f"- skipped `{s['path']}`: {s['reason']}" for s in report["skipped"]]
+    lines += [f"- duplicate `{d['path']}`: same text as `{d['duplicate_of']}`" for d in report["duplicates"]]
+    return "\n".join(lines)
+
+
+def build_library_tabs(service: Service) -> None:
+    """The "Add articles" and "Articles" tabs, inside the caller's ``gr.Blocks``."""
+    limit = service.settings.max_upload_bytes
+
+    def add(files: list[str] | None, urls: str, progress=gr.Progress()):  # noqa: B008  (how Gradio injects it)
+        paths = [Path(f) for f in files or []]
+        links = [u.strip() for u in (urls or "").splitlines() if u.strip()]
+        if not paths and not links:
+            raise gr.Error("Choose files or paste URLs first.")
+        if len(paths) > ARTICLES_PER_REQUEST_MAX or len(links) > URLS_PER_REQUEST_MAX:
+            raise gr.Error(f"At most {ARTICLES_PER_REQUEST_MAX} files and {URLS_PER_REQUEST_MAX} URLs at once.")
+        if sum(p.stat().st_size for p in paths) > limit:
+            raise gr.Error(f"The files are over {limit} bytes together (RAG_MAX_UPLOAD_BYTES).")
+        try:
+            progress(0.1, desc="Reading and fetching…")
+            reports = []
+            if paths:
+                reports.append(service.add_files([(p.name, p.read_bytes()) for p in paths]))
+            if links:
+                progress(0.4, desc="Fetching and indexing…")
+                reports.append(service.add_records_and_urls([], links))
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        return "\n\n".join(summary_markdown(r) for r in reports), None, ""
+
+    def search(query: str):
+        try:
+            page = service.list_articles(0, PAGE, query)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        rows = [[str(item.get(c) or "") for c in COLUMNS] for item in page["items"]]
+        shown = f"{page['total']} article(s)" + (f", first {PAGE} shown" if page["total"] > PAGE else "")
+        return rows, shown
+
+    def pick(rows, event: gr.SelectData) -> str:
+        row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        return rows.iloc[row, 0] if hasattr(rows, "iloc") else rows[row][0]
+
+    def open_article(article_id: str) -> str:
+        article = service.pipeline().store.get_article((article_id or "").strip())
+        if article is None:
+            raise gr.Error(f"No article with id {article_id!r}.")
+        head = [article.title or article.id, article.source, article.author,
+                article.published.isoformat() if article.published else None, article.url]  # fmt: skip
+        return " · ".join(h for h in head if h) + "\n\n" + article.text
+
+    def delete(article_id: str, query: str):
+        try:
+            service.delete_article((article_id or "").strip())
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        rows, shown = search(query)
+        return rows, shown, "", f"Deleted {article_id}."
+
+    with gr.Tab("Add articles", id="add"):
+        gr.Markdown(f"Upload article files ({', '.join(sorted(SUPPORTED))}) or paste the URLs of news pages or "
+                    "RSS/Atom feeds, one per line. Skipped items are listed with the reason.")  # fmt: skip
+        files = gr.File(label="Files", file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
+        urls = gr.Textbox(label="Page or feed URLs", lines=3, placeholder="https://…", elem_id="urls")
+        add_button = gr.Button("Add", variant="primary", elem_id="add-articles")
+        added = gr.Markdown(elem_id="add-summary")
+        add_button.click(add, [files, urls], [added, files, urls])
+
+    with gr.Tab("Articles", id="articles"):
+        with gr.Row():
+            query = gr.Textbox(label="Search titles, ids, sources, authors", scale=5, elem_id="article-search")
+            search_button = gr.Button("Search", scale=1, elem_id="article-search-button")
+        count = gr.Markdown(elem_id="article-count")
+        table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="article-table")
+        with gr.Row():
+            chosen = gr.Textbox(label="Article id", scale=4, elem_id="article-id")
+            open_button = gr.Button("Open", scale=1, elem_id="article-open")
+            delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="article-delete")
+        done = gr.Markdown(elem_id="article-status")
+        text = gr.Textbox(label="Text", lines=14, interactive=False, elem_id="article-text")
+        search_button.click(search, [query], [table, count])
+        query.submit(search, [query], [table, count])
+        table.select(pick, [table], [chosen])
+        open_button.click(open_article, [chosen], [text])
+        delete_button.click(delete, [chosen, query], [table, count, chosen, done])
