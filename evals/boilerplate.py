@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from evals.pages import KINDS, PageTruth, all_pages, news_page
 from evals.tables import text_table
-from index.html import Page, extract_page
-from index.load import clean_text, html_to_text
+from index.html import Page, extract_page, html_to_text
+from index.load import clean_text
 
 FIELDS = ("title", "author", "published", "source", "url")
 

@@ -32,8 +32,6 @@ def extract_page(html: str, url: str | None = None) -> Page:
     from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
-    from index.load import html_to_text  # here, not at the top: the loader may import this module
-
     tree = load_html(html) if html.strip() else None
     if tree is None:
         title, text = html_to_text(html)  # raises ValueError("HTML has no visible text")
@@ -323,3 +321,42 @@ def _absolute(href: str | None, base: str | None) -> str | None:
     full = urljoin(base, href) if base else href
     parts = urlsplit(full)
     return full if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+# -- the visible text of any page: the fallback when no main text is found
+_HIDDEN_TAGS = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas"]
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+    "header", "footer", "blockquote", "pre", "tr", "table", "figure", "figcaption", "main", "aside", "hr",
+}  # fmt: skip
+
+
+_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_hidden(tag) -> bool:
+    """An element the browser does not render: the ``hidden`` attribute or an inline ``display: none``."""
+    return tag.has_attr("hidden") or bool(_INVISIBLE_STYLE.search(str(tag.get("style") or "")))
+
+
+def html_to_text(raw: str) -> tuple[str | None, str]:
+    """Visible text of an HTML page, block elements on their own lines; the <title> (or first <h1>) as title."""
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(raw, "html.parser")
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    for tag in soup.find_all(_HIDDEN_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        if not tag.decomposed:  # inside a hidden element already removed
+            tag.decompose()
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    # Plain strings only: comments, CDATA sections and processing instructions are never shown.
+    text = soup.get_text(types=(NavigableString,))
+    text = "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    if not text.strip():
+        raise ValueError("HTML has no visible text")
+    return title or None, text

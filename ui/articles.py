@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rag.errors import ArticleNotFound, BadQuestion
 from rag.limits import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
-from ui.service import Service
+from ui.service import Service, summary
 
 
 class ArticleSummary(BaseModel):
@@ -65,17 +65,6 @@ class IndexSummary(BaseModel):
     deleted: int
     skipped: list[dict[str, str]] = Field(description="What was not indexed: [{path, reason}]")
     duplicates: list[dict[str, str]]
-
-
-def summary(article) -> dict:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "author": article.author,
-        "published": article.published,
-    }
 
 
 def build_articles_router(service: Service) -> APIRouter:

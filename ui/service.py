@@ -78,8 +78,6 @@ class Service:
     # -- articles: the write side, shared by the API and the UI
     def list_articles(self, offset: int, limit: int, query: str | None = None) -> dict:
         """A page of article summaries; ``query``: words that must all occur in the title, id, source or author."""
-        from ui.articles import summary
-
         store = self.pipeline().store
         if not query or not query.strip():
             items = store.list_articles(offset, limit)
@@ -129,3 +127,15 @@ class Service:
             store.delete_articles([article_id])
             store.bump_generation()
         return {"deleted": article_id, "chunks": chunks}
+
+
+def summary(article) -> dict:
+    """An article's metadata as the API and the UI list it."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "published": article.published,
+    }

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from index.load import clean_text, html_to_text, load_paths
+from index.html import html_to_text
+from index.load import clean_text, load_paths
 from rag.errors import BadInput
 from tests.conftest import write_articles
 
