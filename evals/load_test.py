@@ -61,6 +61,7 @@ class Sample:
     answerable: bool
     seconds: float
     error: str | None = None
+    refused: bool = False  # 503 with Retry-After: the server said "busy, come back", at once
 
 
 @dataclass
@@ -160,13 +161,15 @@ def client(host: str, port: int, next_question, results: Results, deadline: floa
         question, answerable = next_question()
         body = json.dumps({"question": question})
         started = time.perf_counter()
-        error = None
+        error, retry_after = None, None
         try:
             connection = connection or http.client.HTTPConnection(host, port, timeout=timeout)
             connection.request("POST", "/query", body=body, headers=headers)
             response = connection.getresponse()
             payload = response.read()
-            if response.status != 200:
+            if response.status == 503 and response.getheader("Retry-After"):
+                retry_after = float(response.getheader("Retry-After"))
+            elif response.status != 200:
                 error = f"HTTP {response.status}: {payload[:200]!r}"
             elif "answer" not in json.loads(payload):
                 error = f"no answer in {payload[:200]!r}"
@@ -175,8 +178,10 @@ def client(host: str, port: int, next_question, results: Results, deadline: floa
             if connection is not None:
                 connection.close()
             connection = None
-        results.add(Sample(answerable, time.perf_counter() - started, error))
-        if error:
+        results.add(Sample(answerable, time.perf_counter() - started, error, retry_after is not None))
+        if retry_after is not None:
+            time.sleep(min(retry_after, 5.0))  # as a well-behaved client does
+        elif error:
             time.sleep(0.1)  # a failing server is not hammered
     if connection is not None:
         connection.close()
@@ -214,10 +219,11 @@ def run_load(url: str, clients: int, seconds: float, max_requests: int, timeout:
 
 def summary(results: Results, clients: int) -> dict:
     def stats(samples: list[Sample]) -> dict:
-        latencies = [s.seconds * 1000 for s in samples]
+        latencies = [s.seconds * 1000 for s in samples if not s.refused]  # of the questions answered
         return {
             "requests": len(samples),
             "errors": sum(1 for s in samples if s.error),
+            "refused_503": sum(1 for s in samples if s.refused),
             "throughput_rps": round(len(samples) / results.wall_seconds, 2) if results.wall_seconds else 0.0,
             "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95),
@@ -237,7 +243,8 @@ def summary(results: Results, clients: int) -> dict:
 
 
 def table(report: dict) -> str:
-    names = {"requests": "requests", "errors": "errors", "throughput_rps": "req/s", "p50_ms": "p50 ms",
+    names = {"requests": "requests", "errors": "errors", "refused_503": "503s", "throughput_rps": "req/s",
+             "p50_ms": "p50 ms",
              "p95_ms": "p95 ms", "p99_ms": "p99 ms", "max_ms": "max ms"}  # fmt: skip
     rows = [{"": row, **{names[k]: report[row][k] for k in names}} for row in ("all", "answerable", "unanswerable")]
     title = f"POST /query: {report['clients']} clients for {report['seconds']:.1f}s"
@@ -254,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
     parser.add_argument("--timeout", type=float, default=120, help="seconds one request may take (default 120)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=0,
+        help="first measure one client alone this long: the report adds p99 under load / p50 alone",
+    )
     args = parser.parse_args(argv)
     try:
         if not 1 <= args.clients <= MAX_CLIENTS:
@@ -272,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
             except (OSError, ValueError) as exc:
                 raise RuntimeError(f"no rag server answers at {url}: {exc}") from None
             print(f"load: {args.clients} clients x {args.seconds:g}s on {url}/query", file=sys.stderr, flush=True)
-            results = run_load(url, args.clients, args.seconds, args.max_requests, args.timeout,
-                               os.environ.get("RAG_API_KEY"))  # fmt: skip
+            key = os.environ.get("RAG_API_KEY")
+            alone = run_load(url, 1, args.baseline_seconds, args.max_requests, args.timeout, key) if (
+                args.baseline_seconds) else None  # fmt: skip
+            results = run_load(url, args.clients, args.seconds, args.max_requests, args.timeout, key)
     except UsageError as exc:
         print(f"load_test: error: {exc}", file=sys.stderr)
         return 2
@@ -281,7 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load_test: error: {exc}", file=sys.stderr)
         return 1
     report = summary(results, args.clients)
+    if alone is not None:
+        report["one_client"] = summary(alone, 1)["all"]
+        single = report["one_client"]["p50_ms"]
+        report["p99_over_one_client_p50"] = round(report["all"]["p99_ms"] / single, 2) if single else None
     print(json.dumps(report, indent=2) if args.json else table(report))
+    if alone is not None and not args.json:
+        print(f"one client alone: p50 {report['one_client']['p50_ms']} ms; p99 under load / that = "
+              f"{report['p99_over_one_client_p50']}")  # fmt: skip
     return 1 if report["all"]["errors"] or not report["all"]["requests"] else 0
 
 

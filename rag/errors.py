@@ -29,5 +29,13 @@ class LLMUnavailable(RagError):
     """Generative mode is configured but the model cannot be reached, failed, or ran past the timeout."""
 
 
+class Overloaded(RagError):
+    """Every worker is busy and the queue is full: try again in ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class LLMNotConfigured(RagError):
     """Generative mode was asked for but no model is configured."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +100,14 @@ class Settings(BaseSettings):
         0.6, description="Score a generated statement needs against its cited sentence to count as supported."
     )
 
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+        description="Questions answered at once by one server process (default: the CPU cores).",
+    )  # fmt: skip
+    queue: int = Field(
+        16, ge=0, le=100_000,
+        description="Questions that may wait for a worker; beyond that a question gets 503 with Retry-After at once.",
+    )  # fmt: skip
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(7860, ge=1, le=65535, description="Port the server listens on.")
     api_key: str | None = Field(

@@ -10,6 +10,7 @@ support tunes these two objects and nothing else.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -70,19 +71,23 @@ class SentenceScorer:
         self.embedder = embedder
         self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Rows in the order of ``texts``; safe to call from the threads of a server (the cache is locked, the
+        model call is not held under it)."""
         keys = [stable_hash(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}.items())
-        if missing:
-            vectors = self.embedder.get_text_embedding_batch([t for _, t in missing])
-            for (key, _), vector in zip(missing, vectors, strict=True):
+        with self._lock:
+            missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}.items())
+        fresh = self.embedder.get_text_embedding_batch([t for _, t in missing]) if missing else []
+        with self._lock:
+            for (key, _), vector in zip(missing, fresh, strict=True):
                 self.cache[key] = np.asarray(vector, dtype=np.float32)
-        for key in keys:
-            self.cache.move_to_end(key)  # this call's texts are the most recent, hits included
-        out = np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
-        while len(self.cache) > self.cache_size:  # evict only after reading: one call may exceed the size
-            self.cache.popitem(last=False)
+            for key in keys:
+                self.cache.move_to_end(key)  # this call's texts are the most recent, hits included
+            out = np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+            while len(self.cache) > self.cache_size:  # evict only after reading: one call may exceed the size
+                self.cache.popitem(last=False)
         return out
 
     def score(self, text: str, sentences: list[Sentence], weights: Weights, vector=None) -> list[Sentence]:

@@ -25,6 +25,7 @@ from rag.errors import (
     IndexMissing,
     LLMNotConfigured,
     LLMUnavailable,
+    Overloaded,
     RagError,
     StoreError,
 )  # fmt: skip
@@ -107,7 +108,7 @@ class Health(BaseModel):
 
 ERROR_STATUS = {
     BadQuestion: 422, ArticleNotFound: 404, IndexMissing: 503, StoreError: 503, LLMNotConfigured: 501,
-    LLMUnavailable: 503,
+    LLMUnavailable: 503, Overloaded: 503,
 }  # fmt: skip
 
 
@@ -210,7 +211,8 @@ def install(app: FastAPI, service: Service) -> None:
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, exc: RagError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Overloaded) else None
+        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc), headers=headers)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from rag import Answer, Pipeline, Settings, __version__
 from rag.errors import IndexMissing, StoreError
 from rag.llm import describe
+from ui.admission import Admission
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pipeline: Pipeline | None = None
-        self._lock = threading.Lock()  # one question at a time: 2 cores, and torch/spaCy share them
+        self._build_lock = threading.Lock()
+        self.admission = Admission(settings.workers, settings.queue)  # no process-wide lock on the read path
         self._llm_lock = threading.Lock()
         self._index_lock = threading.Lock()  # one indexing batch at a time; questions never wait for it
         self.startup_error: str | None = None
@@ -37,24 +39,26 @@ class Service:
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
-            with self._lock:
+            with self._build_lock:
                 if self._pipeline is None:
                     self._pipeline = Pipeline(self.settings)
         return self._pipeline
 
     def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
-        """Text deltas (generative mode) and then the answer. Retrieval and verification hold the lock (they
-        share the CPU-bound models); the LLM writes outside it, so other questions are answered meanwhile.
-        An in-process GGUF model is not thread-safe: it gets a lock of its own."""
-        pipeline = self.pipeline()
-        if mode == "generative":
-            # LLMNotConfigured before any work; with a model, it condenses a follow-up into a standalone question
-            options["condense"] = pipeline.generative().condense
-        with self._lock:
-            evidence = pipeline.prepare(question, **options)
-        gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url
-        with self._llm_lock if gguf else nullcontext():
-            yield from pipeline.events(evidence, mode, self._lock)
+        """Text deltas (generative mode) and then the answer. A question is admitted or refused at once
+        (:class:`~ui.admission.Admission`); retrieval, reading and verification run in one of the worker slots;
+        an LLM writes outside them, so other questions are answered meanwhile. An in-process GGUF model is not
+        thread-safe: it gets a lock of its own."""
+        with self.admission.request():
+            pipeline = self.pipeline()
+            if mode == "generative":
+                # LLMNotConfigured before any work; with a model it condenses a follow-up into a standalone question
+                options["condense"] = pipeline.generative().condense
+            with self.admission.worker():
+                evidence = pipeline.prepare(question, **options)
+            gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url
+            with self._llm_lock if gguf else nullcontext():
+                yield from pipeline.events(evidence, mode, self.admission.worker())
 
     def health(self) -> dict:
         info = {

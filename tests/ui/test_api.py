@@ -180,3 +180,18 @@ def test_a_follow_up_is_answered_through_its_history(client):
 def test_bad_history_gets_422_with_the_reason(client, history, reason):
     response = client.post("/query", json={"question": "What job did he get?", "history": history})
     assert response.status_code == 422 and reason in response.text, response.text
+
+
+def test_a_full_queue_gets_503_with_retry_after_and_nothing_waits(client):
+    admission = client.app.state.service.admission
+    held = [admission.request() for _ in range(admission.limit)]
+    for place in held:
+        place.__enter__()
+    try:
+        response = client.post("/query", json={"question": REFERENCE})
+        assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+        assert "busy" in response.json()["detail"]
+    finally:
+        for place in held:
+            place.__exit__(None, None, None)
+    assert client.post("/query", json={"question": REFERENCE}).status_code == 200
