@@ -42,6 +42,7 @@ NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "O
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP}  # fmt: skip
 POSSESSIVES = {"his", "hers", "its", "their"}
+_POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
 # What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
 _PLACE_NOUNS = "region country nation state city town village area province county capital"
 _ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
@@ -204,7 +205,8 @@ def _demonstrative(noun, history: list[Turn]) -> str | None:
     newest = _candidates(history[-1])
     answer = history[-1].answer.strip().rstrip(".")
     if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
-        return answer
+        first, _, rest = answer.partition(" ")
+        return f"the {rest}" if first.lower() in _POSSESSIVE_DETERMINERS and rest else answer
     kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
     if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
         return f"the {newest[0].text}"
