@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.sentences import ABBREVIATIONS
+
 # What each reference may stand for, in order of preference: entity labels, and PHRASE for a short answer or a
 # noun phrase that is no named entity ("the incoming Trump administration"). Within a kind, the newest turn
 # wins, and in a turn its answer comes before its question.
@@ -52,6 +54,30 @@ _NOUN_KINDS = {
     **dict.fromkeys(_PLACE_NOUNS.split(" "), PLACE),
     **dict.fromkeys(_ORG_NOUNS.split(" "), ("ORG", "NORP")),
     **dict.fromkeys(_AMOUNT_NOUNS.split(" "), (NUMBER,)),
+}
+_TITLES = {
+    "president",
+    "minister",
+    "general",
+    "chairman",
+    "chief",
+    "director",
+    "secretary",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "lord",
+    "lady",
+    "prince",
+    "king",
+    "queen",
+    "senator",
+    "governor",
+    "mayor",
+    "judge",
+    "retired",
 }
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
 DEMONSTRATIVES = {"that", "this", "these", "those"}
@@ -118,15 +144,15 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     for token in doc:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
-            if found := _candidate(history, PLACE) or _proper_answer(history):
+            if found := _candidate(history, PLACE, question=question) or _proper_answer(history):
                 return _replace(question, token, f"in {found.text}", found.text, "there")
         elif word in PERSONAL and token.tag_ in ("PRP", "PRP$"):
             possessive = token.tag_ == "PRP$" or word in POSSESSIVES
-            if found := _candidate(history, PERSONAL[word]):
+            if found := _candidate(history, PERSONAL[word], question=question, definite=possessive):
                 text = _possessive(found.text) if possessive else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
         elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN")
-              and (phrase := _demonstrative(token.head, history))):  # fmt: skip
+              and (phrase := _demonstrative(token.head, history, question))):  # fmt: skip
             start, end = token.idx, token.head.idx + len(token.head.text)
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
@@ -171,12 +197,19 @@ def _phrase(chunk) -> str:
     return "".join(t.text_with_ws for t in words).strip()
 
 
-def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False) -> Candidate | None:
+def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False, question: str = "",
+               definite: bool = False) -> Candidate | None:  # fmt: skip
     """The best candidate for a reference that may stand for ``kinds``: the previous answer when it is a name of
     a wanted kind (what was just answered is what a follow-up most often asks about); else the first kind in
     order of preference found in any turn, newest turn first ("its" prefers a company named two turns back to
-    a country named in the last one). ``strict``: the newest turn only."""
-    turns = [_candidates(turn) for turn in reversed(history[-1:] if strict else history)]
+    a country named in the last one). ``strict``: the newest turn only.
+
+    Never a name the ``question`` itself says ("What share of Ukraine's imports does it supply?": "it" is not
+    Ukraine), never a bare title ("Gen", "President"), and, when ``definite`` (a possessor), never an indefinite
+    phrase ("a treaty's parent company")."""
+    said = question.lower()
+    turns = [[c for c in _candidates(turn) if _fits(c, said, definite)]
+             for turn in reversed(history[-1:] if strict else history)]  # fmt: skip
     newest = turns[0]
     answer = history[-1].answer.strip().rstrip(".")
     if newest and newest[0].text == answer and set(newest[0].labels) & (set(kinds) - {PHRASE, NOUN}):
@@ -189,6 +222,16 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     return None
 
 
+def _fits(candidate: Candidate, question: str, definite: bool) -> bool:
+    text = candidate.text.lower()
+    if question and re.search(rf"\b{re.escape(text)}\b", question):
+        return False
+    words = [w.strip(".").lower() for w in candidate.text.split()]
+    if all(w in ABBREVIATIONS or w in _TITLES for w in words):
+        return False
+    return not (definite and PHRASE in candidate.labels and words[0] in ("a", "an"))
+
+
 def _proper_answer(history: list[Turn]) -> Candidate | None:
     """The previous short answer when it is a name the tagger knows no kind of ("Kyiv" alone is no entity)."""
     answer = history[-1].answer.strip().rstrip(".")
@@ -197,7 +240,7 @@ def _proper_answer(history: list[Turn]) -> Candidate | None:
     return None
 
 
-def _demonstrative(noun, history: list[Turn]) -> str | None:
+def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     """ "that plan" → the longest phrase headed by "plan" in the earlier turns ("the victory plan"); else the
     previous short answer when it names a thing ("that region" → "Europe"); else "X's plan" for the previous
     turn's main name."""
@@ -210,7 +253,7 @@ def _demonstrative(noun, history: list[Turn]) -> str | None:
     kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
     if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
         return f"the {newest[0].text}"
-    if kinds and kinds != (NUMBER,) and (found := _candidate(history, kinds)):  # "that region" → "Europe"
+    if kinds and kinds != (NUMBER,) and (found := _candidate(history, kinds, question=question)):  # → "Europe"
         return found.text
     for turn in reversed(history):
         for text in (turn.answer, turn.question):
@@ -222,7 +265,7 @@ def _demonstrative(noun, history: list[Turn]) -> str | None:
                 return _definite(max(chunks, key=len))
     if newest and newest[0].labels[0] not in ("PERSON", NUMBER) and len(newest[0].text.split()) <= 6:
         return newest[0].text
-    if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True):
+    if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True, question=question):
         return f"{_possessive(found.text)} {noun.text}"
     return None
 
