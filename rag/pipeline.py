@@ -62,7 +62,8 @@ class Pipeline:
         self.store = store or Store(self.settings)
         self.embedder = embedder or load_embedder(self.settings)
         self._given_embedder = embedder is not None
-        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates,
+                                         cache_dir=self.settings.home / "derived")  # fmt: skip
         self.reader = reader or load_reader(packaged_embedding_model(), str(self.settings.model_cache),
                                             self.settings.reader_backend)  # fmt: skip
         self._scorer: SentenceScorer | None = None

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from rag.records import Filters, not_text, passage_from_record
@@ -21,11 +24,14 @@ MODES = ("hybrid", "dense", "bm25")
 
 
 class HybridRetriever:
-    def __init__(self, store: Store, embedder, candidates: int = 20) -> None:
+    def __init__(self, store: Store, embedder, candidates: int = 20, cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where BM25 indexes are saved per store generation, so a restart loads instead of
+        rebuilding (derived state: deleting it only costs a rebuild)."""
         from llama_index.core import VectorStoreIndex
 
         self.store = store
         self.candidates = candidates
+        self.cache_dir = cache_dir
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder)
         self._bm25 = None
         self._bm25_generation = -1
@@ -42,11 +48,36 @@ class HybridRetriever:
         if self._bm25 is None or generation != self._bm25_generation:
             with self._lock:
                 if self._bm25 is None or generation != self._bm25_generation:
-                    self._bm25, self._metas = self._build_bm25()
+                    self._bm25, self._metas = self._load_bm25(generation) or self._build_bm25(generation)
                     self._bm25_generation = generation
         return self._bm25
 
-    def _build_bm25(self):
+    def _saved(self, generation: int) -> Path | None:
+        """Where the BM25 index of this store's ``generation`` is kept: the chunk collection's id names the store
+        (a store deleted and rebuilt restarts its generations under a new id), so a saved index never outlives
+        the data it was built from."""
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / f"bm25-{self.store.chunks.id}-g{generation}"
+
+    def _load_bm25(self, generation: int):
+        """The index saved for this generation (a restart, another process that indexed), or None."""
+        folder = self._saved(generation)
+        if folder is None or not (folder / "complete").exists():
+            return None
+        try:
+            retriever = _matching_bm25_class().from_persist_dir(str(folder), show_progress=False)
+        except Exception as exc:  # a damaged or foreign file: derived state, so rebuild
+            log.warning("BM25 index at %s unreadable (%s): rebuilding", folder, exc)
+            return None
+        retriever.similarity_top_k = self.candidates
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        metas = [metadata_dict_to_node(entry).metadata for entry in retriever.corpus]
+        log.info("BM25 loaded over %d chunks from %s", len(metas), folder)
+        return retriever, metas
+
+    def _build_bm25(self, generation: int):
         from llama_index.core.schema import TextNode
 
         nodes = [
@@ -57,7 +88,27 @@ class HybridRetriever:
             return None, []
         log.info("BM25 rebuilt over %d chunks", len(nodes))
         retriever = _matching_bm25_class().from_defaults(nodes=nodes, similarity_top_k=self.candidates)
+        self._save(retriever, generation)
         return retriever, [n.metadata for n in nodes]
+
+    def _save(self, retriever, generation: int) -> None:
+        """Keep the index for the next start (written aside, then renamed; older generations removed)."""
+        folder = self._saved(generation)
+        if folder is None:
+            return
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            retriever.persist(str(tmp), show_progress=False)
+            (tmp / "complete").touch()
+            if folder.exists():
+                shutil.rmtree(folder)
+            tmp.rename(folder)
+            for old in folder.parent.glob(f"bm25-{self.store.chunks.id}-g*"):
+                if old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only home still answers: it only rebuilds at every start
+            log.warning("could not save the BM25 index under %s: %s", folder.parent, exc)
 
     def _bm25_retriever(self, filters: Filters, k: int):
         base = self._bm25_base()

@@ -135,3 +135,38 @@ def test_query_vector_given_by_the_caller_is_used(retriever, fake_embedder):
     vector = fake_embedder.get_query_embedding("apple harvest cider")
     passages = retriever.retrieve(HARBOUR_QUESTION, mode="dense", embedding=vector)
     assert passages[0].article_id == "news/orchard.md"
+
+
+def test_the_bm25_index_is_saved_per_generation_and_loaded_at_the_next_start(
+    store, fake_embedder, settings, tmp_path, caplog
+):
+    cache = tmp_path / "derived"
+    first = HybridRetriever(store, fake_embedder, candidates=10, cache_dir=cache)
+    expected = ids(first.retrieve(HARBOUR_QUESTION, mode="bm25"))
+    saved = sorted(p.name for p in cache.iterdir())
+    assert saved == [f"bm25-{store.chunks.id}-g{store.generation()}"]
+
+    caplog.set_level("INFO", logger="rag.retrieve")
+    restarted = HybridRetriever(Store(settings), fake_embedder, candidates=10, cache_dir=cache)
+    assert ids(restarted.retrieve(HARBOUR_QUESTION, mode="bm25")) == expected
+    # the saved index keeps each chunk's metadata: filters still apply after a load
+    assert ids(restarted.retrieve(HARBOUR_QUESTION, mode="bm25", filters=Filters(author="Tom Lee"))) == [
+        "news/bridge.md"]  # fmt: skip
+    assert "BM25 loaded" in caplog.text and "BM25 rebuilt" not in caplog.text
+
+    # a new generation is built (never the old one loaded) and replaces the saved one
+    index_paths([write_articles(tmp_path / "more", {"ferry.md": "The Carrow harbour ferry got a new captain."})],
+                settings, embedder=fake_embedder)  # fmt: skip
+    assert "more/ferry.md" in ids(restarted.retrieve("Carrow ferry captain", mode="bm25"))
+    assert sorted(p.name for p in cache.iterdir()) == [f"bm25-{store.chunks.id}-g{store.generation()}"]
+
+
+def test_a_damaged_saved_index_is_rebuilt(store, fake_embedder, tmp_path):
+    cache = tmp_path / "derived"
+    HybridRetriever(store, fake_embedder, candidates=10, cache_dir=cache).refresh()
+    (saved,) = cache.iterdir()
+    for file in saved.iterdir():
+        if file.name != "complete":
+            file.write_bytes(b"garbage")
+    again = HybridRetriever(store, fake_embedder, candidates=10, cache_dir=cache)
+    assert ids(again.retrieve(HARBOUR_QUESTION, mode="bm25"))[0] == "news/harbour.md"
