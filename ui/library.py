@@ -91,7 +91,7 @@ def build_library_tabs(service: Service) -> None:
         added = gr.Markdown(elem_id="add-summary")
         add_button.click(add, [files, urls], [added, files, urls])
 
-    with gr.Tab("Articles", id="articles"):
+    with gr.Tab("Articles", id="articles") as articles_tab:
         with gr.Row():
             query = gr.Textbox(label="Search titles, ids, sources, authors", scale=5, elem_id="article-search")
             search_button = gr.Button("Search", scale=1, elem_id="article-search-button")
@@ -103,6 +103,7 @@ def build_library_tabs(service: Service) -> None:
             delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="article-delete")
         done = gr.Markdown(elem_id="article-status")
         text = gr.Textbox(label="Text", lines=14, interactive=False, elem_id="article-text")
+        articles_tab.select(search, [query], [table, count])  # the list is there when the tab opens
         search_button.click(search, [query], [table, count])
         query.submit(search, [query], [table, count])
         table.select(pick, [table], [chosen])
