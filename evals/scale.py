@@ -1,0 +1,187 @@
+"""How the service grows with the corpus: index throughput, no-op re-index, a one-article update until it is
+searchable, query latency by stage, serving memory and start-up, at growing chunk counts in one store.
+
+    python -m evals.scale --targets 10000,30000 [--questions 50]
+
+The corpus is real text the project can get offline, added in this order until each target is reached: BBC
+News (2,225 articles), SQuAD v1.1 dev paragraphs (2,067, as the query benchmark uses), the SQuAD-Shifts
+new_wiki, reddit and amazon_reviews paragraphs, then generated articles (``tests``-style synthetic local news,
+named ``generated-*``) as padding. Questions are SQuAD dev questions, each asked once in the process. Every
+timing names the CPU; the store lives in ``RAG_DATA_CACHE/scale-home`` and is reused by a later run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import rag  # noqa: F401  (offline environment first)
+from evals.bench import cpu_name
+from evals.corpora import bbc_news, cache_dir
+from evals.squad import find_squad_dev, load_squad, sample_items, squad_shifts_file, write_articles
+from evals.tables import percentile, text_table
+from index.build import index_paths
+from rag import Pipeline, Store, load_settings
+from rag.errors import RagError
+
+
+def sources(home: Path) -> list[tuple[str, Path, bool]]:
+    """(name, folder, first line is the title) in the order they are added."""
+    out = [("bbc", bbc_news(), True)]
+    # the folder name matches the query benchmark's, so a store copied from it reuses every stored vector
+    out.append(("squad-dev", write_articles(load_squad(find_squad_dev()).articles, home / "squad-articles"), False))
+    for name in ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json"):
+        folder = home / "src" / name.split("_v")[0]
+        out.append((name.split("_v")[0], write_articles(load_squad(squad_shifts_file(name)).articles, folder), False))
+    return out
+
+
+def padding(home: Path, batch: int, start: int) -> Path:
+    """``batch`` generated local-news articles (numbered from ``start``), clearly synthetic, to reach a target."""
+    folder = home / "src" / f"generated-{start:06d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    towns = ["Port Elm", "Lindholm", "Carrow", "Brisk Bay", "Tallis", "Oakmere", "Vennford", "Saltash Cove"]
+    topics = ["harbour", "bridge", "library", "railway", "school", "hospital", "market", "museum", "ferry"]
+    for i in range(start, start + batch):
+        r = random.Random(i)
+        town, topic = r.choice(towns), r.choice(topics)
+        paragraphs = [
+            f"The {topic} in {town} reported figures for week {i % 52 + 1} of project {i}. Officials counted "
+            f"{r.randint(100, 9999)} visitors and {r.randint(2, 90)} complaints, up {r.randint(1, 60)} percent. "
+            f"The council said a review of case {i}-{p} would follow in {r.randint(2, 12)} weeks."
+            for p in range(6)
+        ]
+        (folder / f"{i:06d}.txt").write_text(f"Generated {topic} report {i}\n\n" + "\n\n".join(paragraphs) + "\n")
+    return folder
+
+
+def one_article_update(settings, pipeline: Pipeline, home: Path, n: int) -> tuple[float, float, float]:
+    """Seconds to index one new article, then until dense retrieval finds it, then until BM25 (rebuilt) does."""
+    folder = home / "src" / f"update-{n}"
+    marker = f"Zorvath{n}quill"  # a word no other text has
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "update.txt").write_text(f"Update {n}\n\nThe {marker} festival opened in Carrow on Sunday.\n")
+    started = time.perf_counter()
+    index_paths([folder], settings, first_line_title=True)
+    indexed = time.perf_counter() - started
+    question = f"When did the {marker} festival open?"
+    dense_at = bm25_at = None
+    while dense_at is None or bm25_at is None:
+        if dense_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(question, mode="dense")):
+            dense_at = time.perf_counter() - started - indexed
+        if bm25_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(question, mode="bm25")):
+            bm25_at = time.perf_counter() - started - indexed
+    return indexed, dense_at, bm25_at
+
+
+def serve_and_measure(home: Path) -> tuple[float, float]:
+    """(seconds from `rag serve` to the first answer, the server's RSS in MB after it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAG_HOME": str(home), "RAG_PORT": str(port)}
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve"], env=env, stderr=subprocess.DEVNULL)
+    body = json.dumps({"question": "Which country is using invisible ink to prevent multiple voting?"}).encode()
+    try:
+        while True:
+            if time.perf_counter() - started > 300:
+                raise RuntimeError("no answer within 300 s")
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/query", data=body,
+                                                 headers={"content-type": "application/json"})  # fmt: skip
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    json.load(response)
+                break
+            except OSError:
+                time.sleep(0.2)
+        first_answer = time.perf_counter() - started
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return first_answer, rss_kb / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", default="10000,30000", help="chunk counts to measure at, ascending")
+    parser.add_argument("--questions", type=int, default=50, help="unseen SQuAD dev questions per checkpoint")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    targets = sorted(int(t) for t in args.targets.split(","))
+    home = cache_dir() / "scale-home"
+    seed = cache_dir() / "bench-query" / "chroma"
+    if not (home / "chroma").exists() and seed.exists():  # start from the query benchmark's store: no re-embedding
+        shutil.copytree(seed, home / "chroma")
+    settings = load_settings(home=home)
+    squad = load_squad(find_squad_dev())
+    pool = sample_items([i for i in squad.items if i.answers], args.questions * len(targets) + 5, args.seed)
+    queue = list(sources(home))
+    added: list[tuple[Path, bool]] = []
+    rows, generated = [], 0
+    for n, target in enumerate(targets):
+        embedded, embed_seconds = 0, 0.0
+        while True:
+            try:
+                stored = Store(settings).counts()[1]
+            except RagError:
+                stored = 0
+            if stored >= target and added:
+                break
+            if queue:
+                name, folder, titled = queue.pop(0)
+            else:
+                folder, titled = padding(home, 500, generated), True
+                generated += 500
+            started = time.perf_counter()
+            report = index_paths([folder], settings, progress=True, first_line_title=titled)
+            embed_seconds += time.perf_counter() - started
+            embedded += report.embedded
+            added.append((folder, titled))
+            print(f"added {folder.name}: {report.chunks} chunks ({report.embedded} embedded)", file=sys.stderr)
+        started = time.perf_counter()
+        for folder, titled in added:
+            index_paths([folder], settings, first_line_title=titled)
+        noop = time.perf_counter() - started
+        pipeline = Pipeline(settings)
+        started = time.perf_counter()
+        pipeline.retriever.refresh()
+        bm25_ready = time.perf_counter() - started
+        indexed, dense_at, bm25_at = one_article_update(settings, pipeline, home, n)
+        questions, pool = pool[: args.questions], pool[args.questions :]
+        stages: dict[str, list[float]] = {"retrieve": [], "read": [], "total": []}
+        for item in questions:
+            timings = pipeline.run(item.question).answer.timings_ms
+            for stage, values in stages.items():
+                values.append(timings.get(stage, 0.0))
+        first_answer, rss = serve_and_measure(home)
+        articles, chunks = pipeline.store.counts()
+        rows.append({
+            "chunks": chunks, "articles": articles,
+            "embed chunks/s": round(embedded / embed_seconds, 1) if embed_seconds and embedded else "—",
+            "no-op re-index s": round(noop, 1), "BM25 ready s": round(bm25_ready, 2),
+            "1-article index s": round(indexed, 2), "+ dense s": round(dense_at, 2), "+ BM25 s": round(bm25_at, 2),
+            "retrieve p50/p95": f"{percentile(stages['retrieve'], 50):.0f}/{percentile(stages['retrieve'], 95):.0f}",
+            "read p50/p95": f"{percentile(stages['read'], 50):.0f}/{percentile(stages['read'], 95):.0f}",
+            "total p50/p95": f"{percentile(stages['total'], 50):.0f}/{percentile(stages['total'], 95):.0f}",
+            "serve → 1st answer s": round(first_answer, 1), "serving RSS MB": round(rss),
+        })  # fmt: skip
+        print(text_table(rows[-1:], f"checkpoint {target}"), file=sys.stderr)
+    print(text_table(rows, f"Scale, one store growing (ms unless marked; CPU: {cpu_name()}, "
+                           f"{os.cpu_count()} cores; {generated} generated articles)"))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
