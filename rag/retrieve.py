@@ -33,24 +33,51 @@ class HybridRetriever:
         self.candidates = candidates
         self.cache_dir = cache_dir
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder)
-        self._bm25 = None
-        self._bm25_generation = -1
-        self._metas: list[dict[str, Any]] = []
+        # (BM25 retriever or None, each chunk's metadata, store generation): swapped as one, never half-updated
+        self._lexical: tuple[Any, list[dict[str, Any]], int] | None = None
         self._lock = threading.Lock()
+        self.background = False  # a server sets it: after a store change, answer on while BM25 is rebuilt
+        self._building: int | None = None
+        self._answering = threading.local()
 
     # -- the BM25 side, kept consistent with the store
     def refresh(self) -> None:
-        """Bring the BM25 index up to the store's generation now (a server's warm-up, a benchmark's timer)."""
-        self._bm25_base()
+        """Bring the BM25 index up to the store's generation now, and wait for it (a server's warm-up, the end
+        of an upload, a benchmark's timer)."""
+        self._current(wait=True)
 
-    def _bm25_base(self):
+    def _current(self, wait: bool = False) -> tuple[Any, list[dict[str, Any]], int]:
+        """The BM25 side for the store's generation. With ``background`` set and an older index at hand, the
+        older one answers while the new one is built in a thread: no question waits for a rebuild (the dense
+        side already finds new articles)."""
         generation = self.store.generation()
-        if self._bm25 is None or generation != self._bm25_generation:
-            with self._lock:
-                if self._bm25 is None or generation != self._bm25_generation:
-                    self._bm25, self._metas = self._load_bm25(generation) or self._build_bm25(generation)
-                    self._bm25_generation = generation
-        return self._bm25
+        lexical = self._lexical
+        if lexical is not None and lexical[2] == generation:
+            return lexical
+        if lexical is not None and self.background and not wait:
+            self._rebuild_in_background(generation)
+            return lexical
+        with self._lock:
+            if self._lexical is None or self._lexical[2] != generation:
+                self._lexical = (*(self._load_bm25(generation) or self._build_bm25(generation)), generation)
+            return self._lexical
+
+    def _rebuild_in_background(self, generation: int) -> None:
+        with self._lock:
+            if self._building is not None:
+                return
+            self._building = generation
+
+        def build() -> None:
+            try:
+                self._current(wait=True)
+            except Exception:  # the next question tries again; the older index keeps answering
+                log.exception("BM25 rebuild for generation %d failed", generation)
+            finally:
+                with self._lock:
+                    self._building = None
+
+        threading.Thread(target=build, name="bm25-rebuild", daemon=True).start()
 
     def _saved(self, generation: int) -> Path | None:
         """Where the BM25 index of this store's ``generation`` is kept: the chunk collection's id names the store
@@ -111,13 +138,14 @@ class HybridRetriever:
             log.warning("could not save the BM25 index under %s: %s", folder.parent, exc)
 
     def _bm25_retriever(self, filters: Filters, k: int):
-        base = self._bm25_base()
+        base, metas, generation = self._current()
+        self._answering.generation = generation  # which store generation this thread's BM25 results come from
         if base is None:
             return None
         retriever = copy.copy(base)
-        retriever.similarity_top_k = min(k, len(self._metas))
+        retriever.similarity_top_k = min(k, len(metas))
         if filters:
-            mask = [int(filters.matches(m)) for m in self._metas]
+            mask = [int(filters.matches(m)) for m in metas]
             if not any(mask):
                 return None
             retriever.corpus_weight_mask = mask
@@ -154,10 +182,18 @@ class HybridRetriever:
                 similarity_top_k=k, use_async=False,
             )  # fmt: skip
             results = fusion.retrieve(query)
+        if bm25 is not None and getattr(self._answering, "generation", None) != self.store.generation():
+            results = self._still_stored(results)  # an older BM25 is answering: drop what was deleted meanwhile
         return [
             passage_from_record(r.node.node_id, r.node.get_content(), r.node.metadata, float(r.score or 0.0))
             for r in results[:k]
         ]
+
+    def _still_stored(self, results: list) -> list:
+        """The results whose chunk is still in the store (a changed chunk has a new id, so old text goes too)."""
+        ids = [r.node.node_id for r in results]
+        kept = set(self.store.chunks.get(ids=ids, include=[])["ids"]) if ids else set()
+        return [r for r in results if r.node.node_id in kept]
 
 
 def _matching_bm25_class():

@@ -41,7 +41,9 @@ class Service:
         if self._pipeline is None:
             with self._build_lock:
                 if self._pipeline is None:
-                    self._pipeline = Pipeline(self.settings)
+                    pipeline = Pipeline(self.settings)
+                    pipeline.retriever.background = True  # after `rag index` elsewhere, no question waits for BM25
+                    self._pipeline = pipeline
         return self._pipeline
 
     def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
@@ -116,6 +118,8 @@ class Service:
 
         with self._index_lock:
             report = index_loaded(loaded, self.settings, sweep=False)
+            if report.chunks:
+                self.pipeline().retriever.refresh()  # the writer waits for the lexical index, not the readers
         if self.startup_error and report.chunks:
             self.startup_error = None
         return report.to_dict()
@@ -130,6 +134,7 @@ class Service:
             chunks = len(store.chunk_records({"article_id": article_id}))
             store.delete_articles([article_id])
             store.bump_generation()
+            self.pipeline().retriever.refresh()
         return {"deleted": article_id, "chunks": chunks}
 
 

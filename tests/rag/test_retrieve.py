@@ -170,3 +170,29 @@ def test_a_damaged_saved_index_is_rebuilt(store, fake_embedder, tmp_path):
             file.write_bytes(b"garbage")
     again = HybridRetriever(store, fake_embedder, candidates=10, cache_dir=cache)
     assert ids(again.retrieve(HARBOUR_QUESTION, mode="bm25"))[0] == "news/harbour.md"
+
+
+def test_in_the_background_the_older_bm25_answers_while_the_new_one_is_built(store, fake_embedder, settings, tmp_path):
+    import time
+
+    retriever = HybridRetriever(store, fake_embedder, candidates=10)
+    retriever.background = True
+    retriever.refresh()
+    index_paths([write_articles(tmp_path / "more", {"ferry.md": "The Carrow harbour ferry got a new captain."})],
+                settings, embedder=fake_embedder)  # fmt: skip
+    retriever.retrieve("Carrow ferry captain", mode="bm25")  # answered at once, by the older index
+    deadline = time.monotonic() + 30
+    while "more/ferry.md" not in ids(retriever.retrieve("Carrow ferry captain", mode="bm25")):
+        assert time.monotonic() < deadline, "the new BM25 index never took over"
+        time.sleep(0.05)
+    assert retriever._lexical[2] == store.generation()
+
+
+def test_an_older_bm25_never_returns_a_deleted_chunk(store, fake_embedder):
+    retriever = HybridRetriever(store, fake_embedder, candidates=10)
+    retriever.background = True
+    retriever.refresh()
+    store.delete_articles(["news/harbour.md"])
+    store.bump_generation()
+    for mode in ("bm25", "hybrid"):
+        assert "news/harbour.md" not in ids(retriever.retrieve(HARBOUR_QUESTION, mode=mode))
