@@ -160,9 +160,8 @@ def _warn_unknown_articles(items, settings) -> None:
 def cmd_conversations(args: argparse.Namespace) -> int:
     """``rag eval --conversations``: the multi-turn set over the seed corpus, gated on its own thresholds."""
     from evals.conversations import format_conversation_report, load_conversations, run_conversations
-    from evals.gate import THRESHOLDS, check, load_thresholds
+    from evals.gate import THRESHOLDS, load_thresholds
     from evals.report import default_out_dir
-    from index.build import index_paths
     from rag import load_settings
 
     thresholds = load_thresholds(args.thresholds or THRESHOLDS, key="conversations") if args.check else None
@@ -170,8 +169,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     articles = args.articles or default_corpus(SEED_QUESTIONS)
     home = _base_settings().home / "evals" / _home_name(articles[0].resolve().name, articles)
     settings = load_settings(home=home)
-    _log(f"indexing {', '.join(map(str, articles))} into {home}")
-    index_paths(articles, settings, progress=True)
+    _index_corpus(articles, settings)
     report = run_conversations(conversations, settings, progress=True)
     out = Path(args.out) if args.out else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -179,29 +177,16 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     table = format_conversation_report(report)
     (out / "conversations.md").write_text(f"# Conversations ({args.conversations})\n\n{table}\n", encoding="utf-8")
     groups = {k: v for k, v in report.items() if k not in ("records", "by_pattern")}
-    if args.json:
-        print(json.dumps(groups, indent=2))
-        _log(table)
-    else:
-        print(table)
-    _log(f"results: {out}/conversations.md, conversations.json")
-    if thresholds is not None:
-        failures = check(report["follow-ups"], thresholds)
-        for failure in failures:
-            _log(f"below threshold (follow-ups): {failure}")
-        if failures:
-            return 1
-        _log(f"all {len(thresholds)} conversation thresholds met")
-    return 0
+    return _show_and_gate(table, groups, args.json, f"results: {out}/conversations.md, conversations.json",
+                          report["follow-ups"], thresholds, "follow-ups")  # fmt: skip
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.conversations:
         return cmd_conversations(args)
-    from evals.gate import THRESHOLDS, check, load_thresholds
+    from evals.gate import THRESHOLDS, load_thresholds
     from evals.report import format_table, write_report
     from evals.run import parse_configs, run_eval
-    from index.build import index_paths
     from rag import load_settings
     from rag.errors import BadInput
 
@@ -215,13 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _log(f"skipped question: {problem}")
 
     settings = load_settings(home=home)
-    _log(f"indexing {', '.join(map(str, articles))} into {home}")
-    indexed = index_paths(articles, settings, progress=True)
-    for skip in indexed.skipped:
-        _log(f"skipped article {skip['path']}: {skip['reason']}")
-    if indexed.articles == 0:
-        raise BadInput(f"no articles could be indexed from {', '.join(map(str, articles))}")
-    _log(f"indexed {indexed.articles} articles, {indexed.chunks} chunks ({indexed.embedded} embedded)")
+    _index_corpus(articles, settings)
     _warn_unknown_articles(items, settings)
 
     started = datetime.now()
@@ -236,19 +215,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out = write_report(report, args.out)
     metrics = {c.name: report[c.name] for c in configs}
 
-    table = format_table(report)
-    if args.json:
-        print(json.dumps(metrics, indent=2))
+    return _show_and_gate(format_table(report), metrics, args.json, f"results: {out}/report.md, report.json, chart.png",
+                          report.get(MAIN_CONFIG, {}), thresholds, MAIN_CONFIG)  # fmt: skip
+
+
+def _index_corpus(articles: list[Path], settings) -> None:
+    """Index the eval's articles into its private home, saying what was skipped; none indexed is an error."""
+    from index.build import index_paths
+    from rag.errors import BadInput
+
+    _log(f"indexing {', '.join(map(str, articles))} into {settings.home}")
+    indexed = index_paths(articles, settings, progress=True)
+    for skip in indexed.skipped:
+        _log(f"skipped article {skip['path']}: {skip['reason']}")
+    if indexed.articles == 0:
+        raise BadInput(f"no articles could be indexed from {', '.join(map(str, articles))}")
+    _log(f"indexed {indexed.articles} articles, {indexed.chunks} chunks ({indexed.embedded} embedded)")
+
+
+def _show_and_gate(table: str, payload: dict, as_json: bool, results: str, metrics: dict,
+                   thresholds: dict | None, gated: str) -> int:  # fmt: skip
+    """Print the table (or ``payload`` as JSON, the table then to stderr) and check ``metrics`` against the
+    thresholds when there are any (``--check`` makes sure the gated config ran): the exit code of ``rag eval``."""
+    from evals.gate import check
+
+    if as_json:
+        print(json.dumps(payload, indent=2))
         _log(table)
     else:
         print(table)
-    _log(f"results: {out}/report.md, report.json, chart.png")
-
-    if thresholds is not None:
-        failures = check(report[MAIN_CONFIG], thresholds)
-        for failure in failures:
-            _log(f"below threshold ({MAIN_CONFIG}): {failure}")
-        if failures:
-            return 1
-        _log(f"all {len(thresholds)} thresholds met ({MAIN_CONFIG})")
+    _log(results)
+    if thresholds is None:
+        return 0
+    failures = check(metrics, thresholds)
+    for failure in failures:
+        _log(f"below threshold ({gated}): {failure}")
+    if failures:
+        return 1
+    _log(f"all {len(thresholds)} thresholds met ({gated})")
     return 0

@@ -13,19 +13,15 @@ timing names the CPU; the store lives in ``RAG_DATA_CACHE/scale-home`` and is re
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import rag  # noqa: F401  (offline environment first)
-from evals.bench import cpu_name
+from evals.bench import cpu_name, serve_until_answer
 from evals.corpora import bbc_news, cache_dir
 from evals.squad import find_squad_dev, load_squad, sample_items, squad_shifts_file, write_articles
 from evals.tables import percentile, text_table
@@ -83,36 +79,6 @@ def one_article_update(settings, pipeline: Pipeline, home: Path, n: int) -> tupl
     return indexed, dense_at, bm25_at
 
 
-def serve_and_measure(home: Path) -> tuple[float, float]:
-    """(seconds from `rag serve` to the first answer, the server's RSS in MB after it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "RAG_HOME": str(home), "RAG_PORT": str(port)}
-    started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve"], env=env, stderr=subprocess.DEVNULL)
-    body = json.dumps({"question": "Which country is using invisible ink to prevent multiple voting?"}).encode()
-    try:
-        while True:
-            if time.perf_counter() - started > 300:
-                raise RuntimeError("no answer within 300 s")
-            try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/query", data=body,
-                                                 headers={"content-type": "application/json"})  # fmt: skip
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    json.load(response)
-                break
-            except OSError:
-                time.sleep(0.2)
-        first_answer = time.perf_counter() - started
-        status = Path(f"/proc/{server.pid}/status").read_text()
-        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return first_answer, rss_kb / 1024
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="10000,30000", help="chunk counts to measure at, ascending")
@@ -165,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = pipeline.run(item.question).answer.timings_ms
             for stage, values in stages.items():
                 values.append(timings.get(stage, 0.0))
-        first_answer, rss = serve_and_measure(home)
+        first_answer, rss = serve_until_answer(home, "Which country is using invisible ink to prevent multiple voting?")
         articles, chunks = pipeline.store.counts()
         rows.append({
             "chunks": chunks, "articles": articles,
