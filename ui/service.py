@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from rag import Answer, Pipeline, Settings, __version__
 from rag.errors import IndexMissing, StoreError
 from rag.llm import describe
+from rag.records import article_from_record
 from ui.admission import Admission
 
 log = logging.getLogger(__name__)
@@ -90,13 +91,18 @@ class Service:
             return {"total": store.counts()[0], "offset": offset, "limit": limit, "items": [summary(a) for a in items]}
         words = query.lower().split()
         found = [
-            article_id for article_id, meta in sorted(store.article_records().items())
-            if all(w in " ".join(str(meta.get(k) or "") for k in ("title", "source", "author")).lower()
-                   + " " + article_id.lower() for w in words)
-        ]  # fmt: skip
-        items = [store.get_article(i) for i in found[offset : offset + limit]]
-        return {"total": len(found), "offset": offset, "limit": limit,
-                "items": [summary(a) for a in items if a is not None]}  # fmt: skip
+            article_from_record(article_id, "", meta)
+            for article_id, meta in sorted(store.article_records().items())
+            if all(
+                w
+                in " ".join(str(meta.get(k) or "") for k in ("title", "source", "author")).lower()
+                + " "
+                + article_id.lower()
+                for w in words
+            )
+        ]  # fmt: skip (metadata only: the texts are not read)
+        items = [summary(a) for a in found[offset : offset + limit]]
+        return {"total": len(found), "offset": offset, "limit": limit, "items": items}
 
     def add_files(self, files: list[tuple[str, bytes]]) -> dict:
         from index.load import load_upload
