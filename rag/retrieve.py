@@ -52,10 +52,12 @@ class HybridRetriever:
         side already finds new articles)."""
         generation = self.store.generation()
         lexical = self._lexical
+        self._answering.stale = False  # whether this thread's BM25 results come from an older generation
         if lexical is not None and lexical[2] == generation:
             return lexical
         if lexical is not None and self.background and not wait:
             self._rebuild_in_background(generation)
+            self._answering.stale = True
             return lexical
         with self._lock:
             if self._lexical is None or self._lexical[2] != generation:
@@ -138,8 +140,7 @@ class HybridRetriever:
             log.warning("could not save the BM25 index under %s: %s", folder.parent, exc)
 
     def _bm25_retriever(self, filters: Filters, k: int):
-        base, metas, generation = self._current()
-        self._answering.generation = generation  # which store generation this thread's BM25 results come from
+        base, metas, _ = self._current()
         if base is None:
             return None
         retriever = copy.copy(base)
@@ -182,7 +183,7 @@ class HybridRetriever:
                 similarity_top_k=k, use_async=False,
             )  # fmt: skip
             results = fusion.retrieve(query)
-        if bm25 is not None and getattr(self._answering, "generation", None) != self.store.generation():
+        if bm25 is not None and getattr(self._answering, "stale", False):
             results = self._still_stored(results)  # an older BM25 is answering: drop what was deleted meanwhile
         return [
             passage_from_record(r.node.node_id, r.node.get_content(), r.node.metadata, float(r.score or 0.0))
