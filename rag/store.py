@@ -1,13 +1,15 @@
-"""The Chroma store: one collection of chunk vectors, one of article records, and a generation stamp.
+"""The Chroma store: one collection of chunk vectors, one of article records, a generation stamp and a change log.
 
 Chroma is the single source of truth for what is indexed: the write path diffs against it, the BM25 side is
-rebuilt from it, and replicas pointed at one Chroma server see the same data. Metadata stays flat and plain
+derived from it (a saved base plus the chunks the change log names), and replicas pointed at one Chroma server
+see the same data and the same log. Metadata stays flat and plain
 (no llama-index node JSON), which llama-index's ``ChromaVectorStore`` reads back as ``TextNode`` objects.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from rag.settings import Settings
 from rag.types import Article
 
 PAGE = 5000
+CHANGES_KEPT = 1000  # generations whose touched chunk ids stay in the log (a reader further behind rebuilds)
+CHANGED_IDS_MAX = 20_000  # past this, a generation's entry says "everything may have changed" instead
 
 
 class StoreUnusable(StoreError):
@@ -105,6 +109,7 @@ class Store:
         try:
             self.chunks = self._collection(f"{settings.collection}-chunks", create)
             self.articles = self._collection(f"{settings.collection}-articles", create)
+            self.changes = self._change_log(f"{settings.collection}-changes", create)
         except IndexMissing:
             raise
         except Exception as exc:
@@ -126,6 +131,13 @@ class Store:
                 raise IndexMissing(f"no index in {self.where}: run `rag index` first") from exc
             raise
 
+    def _change_log(self, name: str, create: bool):
+        """The log collection, or None in a store written before it existed (readers then rebuild in full)."""
+        try:
+            return self._collection(name, create)
+        except IndexMissing:
+            return None
+
     def _check_model(self) -> None:
         stored = (self.chunks.metadata or {}).get("embed_model")
         if stored and stored != self.model_name:
@@ -138,13 +150,55 @@ class Store:
     def model_name(self) -> str:
         return self.settings.embed_identity
 
-    # -- generation: bumped after every write, so readers know when to rebuild derived state (BM25)
+    # -- generation and change log: how derived state (BM25) follows the store without rebuilding
     def generation(self) -> int:
         meta = self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {}
         return int(meta.get("generation", 0))
 
     def bump_generation(self) -> None:
-        self.chunks.modify(metadata={"generation": self.generation() + 1, "embed_model": self.model_name})
+        """Publish the writes since the last bump: readers at an older generation read the log entry of each
+        generation they missed."""
+        generation = self.generation() + 1
+        self._log_touched([])  # a bump with no recorded write still gets an entry: readers need every one
+        self.chunks.modify(metadata={"generation": generation, "embed_model": self.model_name})
+        if self.changes is not None and generation % 100 == 0:
+            self.changes.delete(where={"generation": {"$lt": generation - CHANGES_KEPT}})
+
+    def _log_touched(self, ids: Iterable[str]) -> None:
+        """Record chunk ids about to be written, deleted or changed in the entry of the next generation, before
+        the write itself: a run killed in between leaves them in the entry, which the next run extends, so
+        nothing written is ever missing from the log once the generation moves."""
+        if self.changes is None:
+            return
+        generation = self.generation() + 1
+        key = f"g{generation}"
+        got = self.changes.get(ids=[key], include=["documents"])
+        touched: list[str] | None = json.loads(got["documents"][0]) if got["ids"] else []
+        if touched is not None:  # None: this generation already says "everything"
+            touched = list(dict.fromkeys([*touched, *ids]))
+            if len(touched) > CHANGED_IDS_MAX:
+                touched = None
+        self.changes.upsert(ids=[key], embeddings=[[1.0]], documents=[json.dumps(touched)],
+                            metadatas=[{"generation": generation}])  # fmt: skip
+
+    def touched_since(self, generation: int, now: int) -> set[str] | None:
+        """The chunk ids written, deleted or changed after ``generation`` up to ``now``; None when the log
+        cannot say (an entry pruned or too large, or a store without a log): the caller rebuilds in full."""
+        if now <= generation:
+            return set()
+        if self.changes is None:
+            return None
+        keys = [f"g{g}" for g in range(generation + 1, now + 1)]
+        got = self.changes.get(ids=keys, include=["documents"])
+        if len(got["ids"]) != len(keys):
+            return None
+        touched: set[str] = set()
+        for document in got["documents"]:
+            ids = json.loads(document)
+            if ids is None:
+                return None
+            touched.update(ids)
+        return touched
 
     # -- chunks
     def chunk_records(self, where: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
@@ -163,6 +217,7 @@ class Store:
         return out
 
     def upsert_chunks(self, ids: list[str], embeddings: list, documents: list[str], metadatas: list[dict]) -> None:
+        self._log_touched(ids)
         size = self.client.get_max_batch_size()
         for lo in range(0, len(ids), size):
             hi = lo + size
@@ -171,17 +226,26 @@ class Store:
             )
 
     def update_chunk_records(self, ids: list[str], metadatas: list[dict]) -> None:
+        self._log_touched(ids)
         size = self.client.get_max_batch_size()
         for lo in range(0, len(ids), size):
             self.chunks.update(ids=ids[lo : lo + size], metadatas=metadatas[lo : lo + size])
 
     def delete_chunks(self, ids: Iterable[str]) -> None:
-        for batch in _batches(list(ids), self.client.get_max_batch_size()):
+        ids = list(ids)
+        self._log_touched(ids)
+        for batch in _batches(ids, self.client.get_max_batch_size()):
             self.chunks.delete(ids=batch)
 
     def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for page in self._pages(self.chunks, None, include=["documents", "metadatas"]):
             yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+
+    def chunks_by_id(self, ids: Iterable[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """The stored chunks among ``ids`` (absent ones, deleted, are left out)."""
+        for batch in _batches(sorted(set(ids)), 1000):
+            got = self.chunks.get(ids=batch, include=["documents", "metadatas"])
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
 
     # -- articles
     def upsert_articles(self, articles: list[Article], origin: str) -> None:
@@ -205,6 +269,7 @@ class Store:
         """Delete articles with their chunks: chunks first, so that a crash in between leaves no orphan chunk."""
         ids = list(ids)
         for batch in _batches(ids, 500):
+            self._log_touched(self.chunks.get(where={"article_id": {"$in": batch}}, include=[])["ids"])
             self.chunks.delete(where={"article_id": {"$in": batch}})
             self.articles.delete(ids=batch)
 

@@ -43,7 +43,7 @@ class Service:
             with self._build_lock:
                 if self._pipeline is None:
                     pipeline = Pipeline(self.settings)
-                    pipeline.retriever.background = True  # after `rag index` elsewhere, no question waits for BM25
+                    pipeline.retriever.lexical.background = True  # a BM25 rebuild never makes a question wait
                     self._pipeline = pipeline
         return self._pipeline
 
