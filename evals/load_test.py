@@ -62,6 +62,7 @@ class Sample:
     seconds: float
     error: str | None = None
     refused: bool = False  # 503 with Retry-After: the server said "busy, come back", at once
+    failed_over: bool = False  # its replica could not be reached: asked of the next one
 
 
 @dataclass
@@ -107,6 +108,37 @@ def get_json(host: str, port: int, path: str, timeout: float = 5) -> dict:
         connection.close()
 
 
+RAG = [sys.executable, "-m", "ui.cli"]
+
+
+def index_seeds(env: dict[str, str], timeout: float) -> None:
+    print(f"indexing {SEEDS} ...", file=sys.stderr, flush=True)
+    indexed = subprocess.run([*RAG, "index", str(SEEDS), "--json"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=timeout)  # fmt: skip
+    if indexed.returncode != 0:
+        raise RuntimeError(f"indexing seeds/ failed: {indexed.stderr.strip()[-2000:]}")
+
+
+def start_server(env: dict[str, str], log_path: Path, timeout: float) -> tuple[subprocess.Popen, str]:
+    """``rag serve`` on a free loopback port, once its /health says ready; the caller stops it."""
+    port = free_port()
+    with log_path.open("w") as log:
+        server = subprocess.Popen([*RAG, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    print(f"starting a server on 127.0.0.1:{port} ...", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.returncode}): {log_path.read_text()[-2000:]}")
+        with contextlib.suppress(OSError, ValueError):
+            if get_json("127.0.0.1", port, "/health").get("status") == "ready":
+                return server, f"http://127.0.0.1:{port}"
+        if time.monotonic() > deadline:
+            stop(server)
+            raise RuntimeError(f"the server was not ready within {timeout:.0f}s")
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def own_server(startup_timeout: float = 300) -> Iterator[str]:
     """Index seeds/ into a temporary RAG_HOME and serve it on a free loopback port, for the duration."""
@@ -115,30 +147,10 @@ def own_server(startup_timeout: float = 300) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
         env = {**os.environ, "RAG_HOME": str(Path(tmp) / "home")}
         env.pop("RAG_CHROMA_URL", None)
-        rag = [sys.executable, "-m", "ui.cli"]
-        print(f"indexing {SEEDS} into a temporary RAG_HOME ...", file=sys.stderr, flush=True)
-        indexed = subprocess.run([*rag, "index", str(SEEDS), "--json"], cwd=ROOT, env=env, capture_output=True,
-                                 text=True, timeout=startup_timeout)  # fmt: skip
-        if indexed.returncode != 0:
-            raise RuntimeError(f"indexing seeds/ failed: {indexed.stderr.strip()[-2000:]}")
-        port = free_port()
-        log_path = Path(tmp) / "server.log"
-        with log_path.open("w") as log:
-            server = subprocess.Popen([*rag, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                                      env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        index_seeds(env, startup_timeout)
+        server, url = start_server(env, Path(tmp) / "server.log", startup_timeout)
         try:
-            print(f"starting a server on 127.0.0.1:{port} ...", file=sys.stderr, flush=True)
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"the server exited ({server.returncode}): {log_path.read_text()[-2000:]}")
-                with contextlib.suppress(OSError, ValueError):
-                    if get_json("127.0.0.1", port, "/health").get("status") == "ready":
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server was not ready within {startup_timeout:.0f}s")
-                time.sleep(0.5)
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             stop(server)
 
@@ -153,32 +165,49 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait(timeout=timeout)
 
 
-def client(host: str, port: int, next_question, results: Results, deadline: float, budget: threading.Semaphore,
-           timeout: float, headers: dict[str, str]) -> None:  # fmt: skip
-    """One client: a keep-alive connection, requests back to back until the deadline or the request cap."""
+def post_query(connection, body: str, headers: dict[str, str]) -> tuple[str | None, float | None]:
+    """(error or None, Retry-After seconds of a 503 or None) of one POST /query."""
+    connection.request("POST", "/query", body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if response.status == 503 and response.getheader("Retry-After"):
+        return None, float(response.getheader("Retry-After"))
+    if response.status != 200:
+        return f"HTTP {response.status}: {payload[:200]!r}", None
+    if "answer" not in json.loads(payload):
+        return f"no answer in {payload[:200]!r}", None
+    return None, None
+
+
+def client(endpoints: list[tuple[str, int]], first: int, next_question, results: Results, deadline: float,
+           budget: threading.Semaphore, timeout: float, headers: dict[str, str]) -> None:  # fmt: skip
+    """One client: a keep-alive connection, requests back to back until the deadline or the request cap. With
+    several endpoints (replicas) it starts on ``first`` and, when its replica cannot be reached (refused, reset),
+    asks the same question of the next one, as a load balancer would: that request counts as failed over, and
+    as an error only when no replica answered."""
     connection: http.client.HTTPConnection | None = None
+    current = first % len(endpoints)
     while time.monotonic() < deadline and budget.acquire(blocking=False):
         question, answerable = next_question()
         body = json.dumps({"question": question})
         started = time.perf_counter()
-        error, retry_after = None, None
-        try:
-            connection = connection or http.client.HTTPConnection(host, port, timeout=timeout)
-            connection.request("POST", "/query", body=body, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
-            if response.status == 503 and response.getheader("Retry-After"):
-                retry_after = float(response.getheader("Retry-After"))
-            elif response.status != 200:
-                error = f"HTTP {response.status}: {payload[:200]!r}"
-            elif "answer" not in json.loads(payload):
-                error = f"no answer in {payload[:200]!r}"
-        except Exception as exc:  # a refused, reset or timed-out request is a failed request
-            error = f"{type(exc).__name__}: {exc}"
-            if connection is not None:
+        error, retry_after, failed_over = None, None, False
+        for _ in endpoints:
+            try:
+                connection = connection or http.client.HTTPConnection(*endpoints[current], timeout=timeout)
+                error, retry_after = post_query(connection, body, headers)
+                break
+            except (ConnectionError, http.client.RemoteDisconnected) as exc:  # that replica is gone: the next one
+                error = f"{type(exc).__name__}: {exc}"
+                failed_over = len(endpoints) > 1
                 connection.close()
-            connection = None
-        results.add(Sample(answerable, time.perf_counter() - started, error, retry_after is not None))
+                connection, current = None, (current + 1) % len(endpoints)
+            except Exception as exc:  # a timed-out or malformed answer is a failed request, not a dead replica
+                error = f"{type(exc).__name__}: {exc}"
+                connection.close()
+                connection = None
+                break
+        results.add(Sample(answerable, time.perf_counter() - started, error, retry_after is not None, failed_over))
         if retry_after is not None:
             time.sleep(min(retry_after, 5.0))  # as a well-behaved client does
         elif error:
@@ -187,9 +216,10 @@ def client(host: str, port: int, next_question, results: Results, deadline: floa
         connection.close()
 
 
-def run_load(url: str, clients: int, seconds: float, max_requests: int, timeout: float,
+def run_load(urls: str | list[str], clients: int, seconds: float, max_requests: int, timeout: float,
              api_key: str | None = None) -> Results:  # fmt: skip
-    host, port = loopback_url(url)
+    """``clients`` clients for ``seconds`` against one server, or spread over several replicas."""
+    endpoints = [loopback_url(url) for url in ([urls] if isinstance(urls, str) else urls)]
     headers = {"content-type": "application/json"}
     if api_key:
         headers["authorization"] = f"Bearer {api_key}"
@@ -205,8 +235,8 @@ def run_load(url: str, clients: int, seconds: float, max_requests: int, timeout:
     started = time.monotonic()
     deadline = started + seconds
     threads = [
-        threading.Thread(target=client, args=(host, port, next_question, results, deadline, budget, timeout, headers),
-                         daemon=True, name=f"client-{n}")
+        threading.Thread(target=client, args=(endpoints, n, next_question, results, deadline, budget, timeout,
+                                              headers), daemon=True, name=f"client-{n}")
         for n in range(clients)
     ]  # fmt: skip
     for thread in threads:
@@ -224,6 +254,7 @@ def summary(results: Results, clients: int) -> dict:
             "requests": len(samples),
             "errors": sum(1 for s in samples if s.error),
             "refused_503": sum(1 for s in samples if s.refused),
+            "failed_over": sum(1 for s in samples if s.failed_over),
             "throughput_rps": round(len(samples) / results.wall_seconds, 2) if results.wall_seconds else 0.0,
             "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95),
@@ -243,7 +274,8 @@ def summary(results: Results, clients: int) -> dict:
 
 
 def table(report: dict) -> str:
-    names = {"requests": "requests", "errors": "errors", "refused_503": "503s", "throughput_rps": "req/s",
+    names = {"requests": "requests", "errors": "errors", "refused_503": "503s", "failed_over": "failed over",
+             "throughput_rps": "req/s",
              "p50_ms": "p50 ms",
              "p95_ms": "p95 ms", "p99_ms": "p99 ms", "max_ms": "max ms"}  # fmt: skip
     rows = [{"": row, **{names[k]: report[row][k] for k in names}} for row in ("all", "answerable", "unanswerable")]

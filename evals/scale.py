@@ -61,7 +61,8 @@ def padding(home: Path, batch: int, start: int) -> Path:
 
 
 def one_article_update(settings, pipeline: Pipeline, home: Path, n: int) -> tuple[float, float, float]:
-    """Seconds to index one new article, then until dense retrieval finds it, then until BM25 (rebuilt) does."""
+    """Seconds to index one new article, then until dense retrieval finds it, then until BM25 does (a serving
+    pipeline: its lexical side catches up through the store's change log at the next question)."""
     folder = home / "src" / f"update-{n}"
     marker = f"Zorvath{n}quill"  # a word no other text has
     folder.mkdir(parents=True, exist_ok=True)
@@ -121,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
             index_paths([folder], settings, first_line_title=titled)
         noop = time.perf_counter() - started
         pipeline = Pipeline(settings)
+        pipeline.retriever.lexical.background = True  # as in a server
         started = time.perf_counter()
         pipeline.retriever.refresh()
-        bm25_ready = time.perf_counter() - started
+        bm25_ready = time.perf_counter() - started  # a start: the saved base loaded and caught up (or built)
+        started = time.perf_counter()
+        pipeline.retriever.lexical.rebuild()
+        bm25_rebuild = time.perf_counter() - started  # what a delta that outgrew its base costs, in a thread
         indexed, dense_at, bm25_at = one_article_update(settings, pipeline, home, n)
         questions, pool = pool[: args.questions], pool[args.questions :]
         stages: dict[str, list[float]] = {"retrieve": [], "read": [], "total": []}
@@ -136,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({
             "chunks": chunks, "articles": articles,
             "embed chunks/s": round(embedded / embed_seconds, 1) if embed_seconds and embedded else "—",
-            "no-op re-index s": round(noop, 1), "BM25 ready s": round(bm25_ready, 2),
+            "no-op re-index s": round(noop, 1), "BM25 at start s": round(bm25_ready, 2),
+            "BM25 rebuild s": round(bm25_rebuild, 1),
             "1-article index s": round(indexed, 2), "+ dense s": round(dense_at, 2), "+ BM25 s": round(bm25_at, 2),
             "retrieve p50/p95": f"{percentile(stages['retrieve'], 50):.0f}/{percentile(stages['retrieve'], 95):.0f}",
             "read p50/p95": f"{percentile(stages['read'], 50):.0f}/{percentile(stages['read'], 95):.0f}",

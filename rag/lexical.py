@@ -199,6 +199,13 @@ class LexicalIndex:
         """Bring the lexical side up to the store's generation now, and wait for it."""
         return self.current(wait=True)
 
+    def rebuild(self) -> LexicalState:
+        """Build a new base from the store now (what a delta that outgrew its base triggers), and use it."""
+        state = self._open(load=False)
+        with self._lock:
+            self._state = state
+        return state
+
     def retriever(self, filters: Filters, k: int):
         state = self.current()
         if state.base is None and not state.delta.nodes:
@@ -213,6 +220,9 @@ class LexicalIndex:
         self._answering.stale = False
         state = self._state
         if state is not None and state.generation == generation:
+            return state
+        if state is not None and self.background and self._building and not wait:
+            self._answering.stale = True  # a rebuild is under way: no question waits for it
             return state
         if state is not None:
             with self._lock:  # one thread catches up; others wait those milliseconds, then share its state
@@ -266,9 +276,7 @@ class LexicalIndex:
 
         def build() -> None:
             try:
-                state = self._open(load=False)
-                with self._lock:
-                    self._state = state  # the next question catches it up if the store moved meanwhile
+                self.rebuild()  # the next question catches it up if the store moved meanwhile
             except Exception:  # the next question tries again; the older state keeps answering
                 log.exception("BM25 rebuild failed")
             finally:

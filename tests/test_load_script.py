@@ -44,3 +44,45 @@ def test_limits_and_nothing_listening(capsys):
     assert main(["--seconds", "601"]) == 2
     assert main(["--url", "http://127.0.0.1:9", "--seconds", "1"]) == 1  # discard port: nothing answers
     assert "no rag server answers" in capsys.readouterr().err
+
+
+def test_a_client_fails_over_to_the_next_replica_when_its_own_is_gone():
+    """The client's failover (what a load balancer does), against a minimal stand-in server: the replica a
+    client starts on is dead, so each of its requests is asked of the other one and none fails."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from evals.load_test import free_port, run_load, summary
+
+    class Answering(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the stdlib's name)
+            self.rfile.read(int(self.headers["content-length"]))
+            body = b'{"answer": "ok"}'
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answering)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dead, live = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{server.server_address[1]}"
+        report = summary(run_load([dead, live], clients=2, seconds=1, max_requests=40, timeout=5), 2)
+    finally:
+        server.shutdown()
+    assert report["all"]["requests"] == 40 and report["all"]["errors"] == 0
+    assert report["all"]["failed_over"] >= 1  # the client that started on the dead replica moved over
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_two_replicas_on_one_chroma_server_index_through_one_and_survive_a_kill():
+    run = subprocess.run(
+        [sys.executable, "-m", "evals.replicas", "--clients", "4", "--seconds", "15", "--baseline-seconds", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "cited by replica 1" in run.stdout and "replica 1 killed" in run.stdout
