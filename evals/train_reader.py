@@ -291,6 +291,19 @@ def tune_threshold(probability: np.ndarray, truth: np.ndarray) -> tuple[float, f
     return best
 
 
+def _card_path(weights: Path, card_file: Path, weights_file: Path) -> Path:
+    """The model card beside a weights file (the committed reader's card has its own name)."""
+    return card_file if weights.resolve() == weights_file.resolve() else weights.with_suffix(".json")
+
+
+def _loaded(model, weights: Path):
+    """``model`` with the trained parameters of a reader weights file (fp16 on disk) loaded into it."""
+    from safetensors.torch import load_file
+
+    model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()}, strict=False)
+    return model
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -348,10 +361,14 @@ def main(argv: list[str] | None = None) -> int:
           f"({time.perf_counter() - started:.0f} s to prepare)", file=sys.stderr)  # fmt: skip
 
     model = build(base)
-    if args.init:
-        from safetensors.torch import load_file
-
-        model.load_state_dict({k: v.float() for k, v in load_file(str(args.init)).items()}, strict=False)
+    init_card = None
+    if args.init:  # read before training: --out may be the same file
+        earlier = _card_path(args.init, CARD_FILE, WEIGHTS_FILE)
+        init_card = {
+            "weights_sha256": sha256(args.init),
+            "card": json.loads(earlier.read_text(encoding="utf-8")) if earlier.exists() else None,
+        }
+        _loaded(model, args.init)
     model.train()
     plan = batches(examples, args.batch_size, args.seed)
     total = math.ceil(len(plan) * args.epochs)
@@ -421,9 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         "torch": torch.__version__,
         "weights": args.out.name, "weights_sha256": sha256(args.out), "weights_bytes": args.out.stat().st_size,
     }  # fmt: skip
-    (CARD_FILE if args.out == WEIGHTS_FILE else args.out.with_suffix(".json")).write_text(
-        json.dumps(card, indent=1) + "\n", encoding="utf-8"
-    )
+    if init_card:  # a continued run keeps the history of the weights it started from
+        card["init"] = init_card
+        card["init"]["held_out_scores_same_pairs"] = evaluate(_loaded(build(base), args.init), encoder, dev_pairs)
+        card["train_seconds_total"] = card["train_seconds"] + ((card["init"]["card"] or {}).get(
+            "train_seconds_total", (card["init"]["card"] or {}).get("train_seconds", 0)))  # fmt: skip
+    _card_path(args.out, CARD_FILE, WEIGHTS_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: card[k] for k in ("steps", "held_out_scores", "train_seconds", "weights_sha256")}))
     return 0
 
