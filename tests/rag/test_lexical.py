@@ -64,23 +64,8 @@ def test_the_delta_formula_is_bm25s_own():
             assert mine == pytest.approx(expected[doc], rel=1e-5)
 
 
-WORDS = [
-    "mayor",
-    "council",
-    "harbour",
-    "ferry",
-    "school",
-    "budget",
-    "river",
-    "bridge",
-    "farm",
-    "market",
-    "storm",
-    "wall",
-    "museum",
-    "train",
-    "road",
-]
+WORDS = ["mayor", "council", "harbour", "ferry", "school", "budget", "river", "bridge", "farm", "market",
+         "storm", "wall", "museum", "train", "road"]  # fmt: skip
 
 
 def test_a_new_article_is_found_by_its_words_without_a_rebuild(store, settings, fake_embedder, tmp_path, caplog):
