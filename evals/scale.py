@@ -60,23 +60,28 @@ def padding(home: Path, batch: int, start: int) -> Path:
     return folder
 
 
-def one_article_update(settings, pipeline: Pipeline, home: Path, n: int) -> tuple[float, float, float]:
+def one_article_update(settings, pipeline: Pipeline, home: Path, timeout: float = 120) -> tuple[float, float, float]:
     """Seconds to index one new article, then until dense retrieval finds it, then until BM25 does (a serving
-    pipeline: its lexical side catches up through the store's change log at the next question)."""
-    folder = home / "src" / f"update-{n}"
-    marker = f"Zorvath{n}quill"  # a word no other text has
+    pipeline: its lexical side catches up through the store's change log at the next question). The article
+    has a word no other text has, and a name of its own per run, so it is new every time."""
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    folder = home / "src" / f"update-{stamp}"
+    marker = f"Zorvath{stamp}quill"
+    text = f"The {marker} festival opened in Carrow on Sunday."
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "update.txt").write_text(f"Update {n}\n\nThe {marker} festival opened in Carrow on Sunday.\n")
+    (folder / "update.txt").write_text(f"Update {stamp}\n\n{text}\n")
     started = time.perf_counter()
     index_paths([folder], settings, first_line_title=True)
     indexed = time.perf_counter() - started
-    question = f"When did the {marker} festival open?"
     dense_at = bm25_at = None
-    while dense_at is None or bm25_at is None:
-        if dense_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(question, mode="dense")):
+    while dense_at is None or bm25_at is None:  # the dense side is asked with the text itself: its own vector
+        if dense_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(text, mode="dense")):
             dense_at = time.perf_counter() - started - indexed
-        if bm25_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(question, mode="bm25")):
+        if bm25_at is None and any(marker in p.text for p in pipeline.retriever.retrieve(marker, mode="bm25")):
             bm25_at = time.perf_counter() - started - indexed
+        if time.perf_counter() - started - indexed > timeout:
+            raise RuntimeError(f"the new article was not found within {timeout:.0f} s (dense {dense_at}, "
+                               f"BM25 {bm25_at})")  # fmt: skip
     return indexed, dense_at, bm25_at
 
 
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, generated = [], 0
     if args.grow_only:
         targets = targets[-1:]
-    for n, target in enumerate(targets):
+    for target in targets:
         embedded, embed_seconds = 0, 0.0
         while True:
             try:
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         pipeline.retriever.lexical.rebuild()
         bm25_rebuild = time.perf_counter() - started  # what a delta that outgrew its base costs, in a thread
-        indexed, dense_at, bm25_at = one_article_update(settings, pipeline, home, n)
+        indexed, dense_at, bm25_at = one_article_update(settings, pipeline, home)
         questions, pool = pool[: args.questions], pool[args.questions :]
         stages: dict[str, list[float]] = {"retrieve": [], "read": [], "total": []}
         for item in questions:
