@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     abstain_below: float = Field(
-        0.95, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
+        0.80, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
