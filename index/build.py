@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.chunk import chunk_article
 from index.load import LoadResult, load_paths
+from index.manifest import Manifest
 from rag.embedding import embed_texts, load_embedder
 from rag.records import chunk_record
 from rag.settings import Settings
@@ -53,9 +54,19 @@ class IndexReport:
 def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False, first_line_title: bool = False,
                 embedder=None) -> IndexReport:  # fmt: skip
     """Converge the store to the articles under ``paths``: what a folder no longer holds is deleted.
-    ``embedder``: a llama-index embedding to use instead of the configured model (tests pass a small one)."""
+    ``embedder``: a llama-index embedding to use instead of the configured model (tests pass a small one).
+
+    When neither the files nor the store changed since the last clean run over the same paths, nothing is read
+    (``index.manifest``)."""
+    manifest = Manifest.for_run(settings, paths, first_line_title)
+    if manifest.file.exists():
+        saved = manifest.unchanged(Store(settings, create=True))
+        if saved is not None:
+            return IndexReport(**{**saved, "embedded": 0, "deleted": 0, "unchanged": saved["chunks"]})
     loaded = load_paths(paths, first_line_title=first_line_title)
-    return index_loaded(loaded, settings, progress=progress, embedder=embedder, sweep=True)
+    report = index_loaded(loaded, settings, progress=progress, embedder=embedder, sweep=True)
+    manifest.save(Store(settings), report.to_dict())  # an unchanged bad file fails the same way: its skip is kept
+    return report
 
 
 def index_loaded(loaded: LoadResult, settings: Settings, *, progress: bool = False, embedder=None,

@@ -49,6 +49,13 @@ class LoadResult:
                           self.failed_ids | other.failed_ids, [*self.not_modified, *other.not_modified])  # fmt: skip
 
 
+def files_under(path: Path) -> list[Path]:
+    """The files indexing reads under ``path`` (``path`` itself when it is a file): sorted, hidden ones left out."""
+    root = path.resolve()
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    return [f for f in files if not any(part.startswith(".") for part in f.relative_to(root.parent).parts)]
+
+
 def load_paths(paths: list[Path], *, first_line_title: bool = False) -> LoadResult:
     """Load every supported file under ``paths``; raise :class:`BadInput` for a path that does not exist."""
     result = LoadResult()
@@ -59,8 +66,7 @@ def load_paths(paths: list[Path], *, first_line_title: bool = False) -> LoadResu
         root = path.resolve()
         origin = str(root)
         result.origins.setdefault(origin, [])
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        files = [f for f in files if not any(part.startswith(".") for part in f.relative_to(root.parent).parts)]
+        files = files_under(root)
         if root.is_dir() and not files:
             raise BadInput(f"folder has no files to index: {path}")
         for file in files:

@@ -159,17 +159,18 @@ class Store:
         """Publish the writes since the last bump: readers at an older generation read the log entry of each
         generation they missed."""
         generation = self.generation() + 1
-        self._log_touched([])  # a bump with no recorded write still gets an entry: readers need every one
+        self._log_touched([], entry_needed=True)  # a bump with no recorded write still gets one: readers read all
         self.chunks.modify(metadata={"generation": generation, "embed_model": self.model_name})
         if self.changes is not None and generation % 100 == 0:
             self.changes.delete(where={"generation": {"$lt": generation - CHANGES_KEPT}})
 
-    def _log_touched(self, ids: Iterable[str]) -> None:
+    def _log_touched(self, ids: Iterable[str], entry_needed: bool = False) -> None:
         """Record chunk ids about to be written, deleted or changed in the entry of the next generation, before
         the write itself: a run killed in between leaves them in the entry, which the next run extends, so
         nothing written is ever missing from the log once the generation moves."""
-        if self.changes is None:
-            return
+        ids = list(ids)
+        if self.changes is None or not (ids or entry_needed):
+            return  # nothing is written (an empty delete): no entry, so no write looks pending
         generation = self.generation() + 1
         key = f"g{generation}"
         got = self.changes.get(ids=[key], include=["documents"])
@@ -180,6 +181,13 @@ class Store:
                 touched = None
         self.changes.upsert(ids=[key], embeddings=[[1.0]], documents=[json.dumps(touched)],
                             metadatas=[{"generation": generation}])  # fmt: skip
+
+    def has_pending_writes(self) -> bool:
+        """Whether chunks were written since the last bump (a writer running now, or one that was killed); True
+        when the store keeps no log and cannot tell."""
+        if self.changes is None:
+            return True
+        return bool(self.changes.get(ids=[f"g{self.generation() + 1}"], include=[])["ids"])
 
     def touched_since(self, generation: int, now: int) -> set[str] | None:
         """The chunk ids written, deleted or changed after ``generation`` up to ``now``; None when the log

@@ -29,7 +29,7 @@ def test_replicas_share_one_chroma_server(chroma_url, tmp_path):
     # An article indexed through replica A is answerable from B without a restart, BM25 side included.
     late = write_articles(tmp_path / "late", {"ferry.txt": "The ferry captain, Ines Moreau, retired in May."})
     index_paths([late], replica_a)
-    answer = b.ask("Which captain retired in May?")
+    answer = b.ask("Which ferry captain retired in May?")
     assert answer.short_answer.endswith("Ines Moreau")  # the reader may keep the role: "ferry captain, Ines Moreau"
     bm25_only = b.retriever.retrieve("ferry captain Moreau", mode="bm25")
     assert bm25_only and bm25_only[0].article_id == "late/ferry.txt"
