@@ -12,6 +12,7 @@ is rebuilt; in a server that happens in a thread while the older state answers.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -156,8 +157,6 @@ def _retriever_class():
 
 def _base_retriever(state: LexicalState, filters: Filters, k: int):
     """A copy of the base retriever asking for ``k`` results among the rows that are current and match."""
-    import copy
-
     base = state.base
     if base is None or base.size == 0:
         return None

@@ -6,15 +6,12 @@ any ``rag index``, from this process or another replica), so it never drifts fro
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from rag.lexical import LexicalIndex
 from rag.records import Filters, passage_from_record
 from rag.store import Store
 from rag.types import Passage
-
-log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "bm25")
 
