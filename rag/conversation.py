@@ -4,14 +4,19 @@ him for?" is searched as "What job did Trump pick Keith Kellogg for?".
 Resolution needs no LLM. spaCy's small English pipeline tags the question (``him`` is an object pronoun, ``her``
 may be possessive, "is there" is existential) and finds the candidates in the earlier turns: their short answers,
 the named entities of their answers and questions, and their questions' noun phrases. The rules, one per kind of
-reference, each measured on the multi-turn set (``rag eval --conversations``):
+reference, were developed on ``evals/data/conversations_dev.jsonl`` and are measured on the multi-turn eval set
+(``rag eval --conversations``):
 
 - he/him/his/she/her → a person; it/its → an organisation or another named thing, else a short answer that
   names no entity, else a place; they/them/their → a short answer phrase ("the incoming Trump administration"),
   else an organisation, a group, a place; possessives become "X's". The previous answer wins when it is a name
   of a fitting kind (a follow-up most often asks about what was just answered); otherwise the first fitting
-  kind in order of preference, newest turn first. Quantities ("$8bn") are never what "it" means.
-- there → "in X" for a place;
+  kind in order of preference, newest turn first, and in a turn the question's subject before a possessor before
+  the rest. Quantities ("$8bn") are never what "it" means, nor plurals ("foreigners", "Fitch and Moody's");
+  "how cold does it get" has no referent. The small tagger errs on names, so a one-word "person" ("Yukos") may
+  also be "it", a two- or three-word capitalised "organisation" ("Oleg Rybachuk") may be "he" when no person is
+  named, and "he" may be a phrase naming a role ("Yukos's chief financial officer").
+- there → "in X" for a place (or the previous short answer when it is a name, or an event);
 - that/this/these/those + noun → the longest phrase with the same noun in an earlier turn ("that plan" → "the
   victory plan"), else the previous answer when it names a thing ("that region" → "Europe"), else "X's noun";
 - "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its entity of X's kind (or,
@@ -35,11 +40,15 @@ from rag.sentences import ABBREVIATIONS
 # wins, and in a turn its answer comes before its question.
 PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
 NOUN = "NOUN"  # a noun phrase of an earlier question: the weakest candidate
+UNSURE = "UNSURE"  # a one-word name tagged as a person, which may be a company
+ROLE_NOUN = "ROLE_NOUN"  # a phrase naming a person by role: "Yukos's chief financial officer"
+NAMED = "NAMED"  # a name of two or three capitalised words tagged as no person ("Oleg Rybachuk": ORG)
 NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
-PERSON = ("PERSON",)
-THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, "GPE", "LOC", NOUN)
+PERSON = ("PERSON", NAMED, ROLE_NOUN)
+THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, UNSURE, "GPE", "LOC", NOUN)
 GROUP = (PHRASE, "ORG", "NORP", "GPE", NOUN, "PERSON")
 PLACE = ("GPE", "LOC", "FAC")
+THERE = (*PLACE, "EVENT", "WORK_OF_ART")  # "there" after "Davos", which the small tagger calls a work of art
 NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP}  # fmt: skip
@@ -47,6 +56,9 @@ POSSESSIVES = {"his", "hers", "its", "their"}
 _POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
 # What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
 _PLACE_NOUNS = "region country nation state city town village area province county capital"
+_ORG_WORD_LIST = ("bank group corporation corp company council commission fund party union ministry agency "
+                  "association inc ltd plc gold oil gas energy press")  # fmt: skip
+_ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
 _ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
               "union council government administration ministry")  # fmt: skip
 _AMOUNT_NOUNS = "money sum amount figure fee payment price cost total"
@@ -79,6 +91,12 @@ _TITLES = {
     "judge",
     "retired",
 }
+# Nouns that name a person, so "Yukos's chief financial officer" can be "he".
+_PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister spokesman spokeswoman analyst "
+                     "economist boss founder director chief head leader manager owner man woman player coach envoy "
+                     "aide adviser advisor secretary governor senator general lawyer judge billionaire tycoon "
+                     "investor trader banker candidate")  # fmt: skip
+_PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
@@ -100,10 +118,15 @@ class Resolution:
     rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis
 
 
+ANSWER, SUBJECT, POSSESSOR, OTHER = range(4)  # a candidate's role in its turn, most central first
+
+
 @dataclass(frozen=True)
 class Candidate:
     text: str
     labels: tuple[str, ...]  # entity labels; () for a phrase that is no named entity
+    role: int = OTHER
+    plural: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -144,11 +167,16 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     for token in doc:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
-            if found := _candidate(history, PLACE, question=question) or _proper_answer(history):
+            if found := (_candidate(history, PLACE, question=question) or _proper_answer(history, avoid=PERSON)
+                         or _candidate(history, THERE, question=question)):  # fmt: skip
                 return _replace(question, token, f"in {found.text}", found.text, "there")
-        elif word in PERSONAL and token.tag_ in ("PRP", "PRP$"):
+        elif word in PERSONAL and token.tag_ in ("PRP", "PRP$") and not _expletive(token):
             possessive = token.tag_ == "PRP$" or word in POSSESSIVES
-            if found := _candidate(history, PERSONAL[word], question=question, definite=possessive):
+            kinds = PERSONAL[word]
+            found = _candidate(history, kinds, question=question, definite=possessive, singular=word in ("it", "its"))
+            if found is None and kinds == PERSON:  # the tagger knows "Rinat Akhmetov" as no person
+                found = _proper_answer(history, avoid=PLACE)
+            if found:
                 text = _possessive(found.text) if possessive else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
         elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN")
@@ -159,36 +187,86 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     return Resolution(question, question)
 
 
+def _expletive(token) -> bool:
+    """ "How cold does it get there?", "Is it true that…": an "it" that stands for nothing."""
+    if token.text.lower() != "it" or token.dep_ not in ("nsubj", "expl"):
+        return token.dep_ == "expl"
+    return any(c.dep_ in ("acomp", "oprd") for c in token.head.children)
+
+
 def _is_phrase(text: str) -> bool:
     """ "Carpenter", "the second quarter", "in 2001": an elliptical focus, not a clause ("how much does it cost")."""
     return len(text.split()) <= 5 and not any(t.pos_ in ("VERB", "AUX") for t in _parse(text))
 
 
 def _candidates(turn: Turn) -> list[Candidate]:
-    """What a reference in the next question may point at: the turn's answer (whole, when short, then its names),
-    then its question's names and noun phrases."""
+    """What a reference in the next question may point at: the turn's answer (whole, when it is a short noun
+    phrase, then the names in it), then its question's names and noun phrases, each with its role."""
     out: list[Candidate] = []
     answer = turn.answer.strip().rstrip(".")
     if answer:
         doc = _parse(answer)
         whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1]
-        if len(answer.split()) <= 8:  # a short answer is itself the referent ("Keith Kellogg", "the alliance")
+        if len(answer.split()) <= 8 and _is_noun_phrase(doc):  # the short answer is the referent ("Keith Kellogg")
             numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
-            out.append(Candidate(answer, (NUMBER,) if numeric else tuple(whole) or (PHRASE,)))
+            labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
+            out.append(Candidate(answer, labels, ANSWER, _plural(doc)))
         # the longest names first: "Keith Kellogg" before a stray "Gen"
-        out += [Candidate(e.text, (e.label_,)) for e in sorted(doc.ents, key=lambda e: -len(e.text))]
+        out += [
+            Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
+        ]
     question = _parse(turn.question)
-    out += [Candidate(e.text, (e.label_,)) for e in sorted(question.ents, key=_role)]
-    out += [Candidate(_phrase(c), (NOUN,)) for c in question.noun_chunks
-            if c.root.pos_ == "NOUN" and not c.ents and _phrase(c)]  # fmt: skip
-    return out
+    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in question.ents]
+    for chunk in question.noun_chunks:
+        # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
+        if chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and all(e.root != chunk.root for e in chunk.ents):
+            labels = (ROLE_NOUN,) if chunk.root.text.lower() in _PERSON_NOUNS else (NOUN,)
+            out.append(Candidate(text, labels, _role(chunk.root), _plural(chunk)))
+    return sorted(out, key=lambda c: c.role)
 
 
-def _role(entity) -> int:
-    """How central a name is to its question: its subject first ("What share had CNPC been offered?"), then a
-    possessor ("Yukos's bid"), then the rest in order."""
-    dep = entity.root.dep_
-    return 0 if dep in ("nsubj", "nsubjpass") else 1 if dep == "poss" else 2
+def _plural(span) -> bool:
+    """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
+    root = span.root if hasattr(span, "root") else next((t for t in span if t.dep_ == "ROOT"), None)
+    return root is not None and (
+        (root.tag_ == "NNS" and root.text.islower()) or any(t.dep_ == "conj" for t in root.children)
+    )
+
+
+def _labels(entity) -> tuple[str, ...]:
+    """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
+    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind."""
+    if entity.label_ == "PERSON" and len(entity) == 1:
+        return ("PERSON", UNSURE)
+    words = _name(entity).split()
+    if entity.label_ in ("ORG", "GPE", "NORP") and 2 <= len(words) <= 3 and all(
+        w[:1].isupper() and w.isalpha() and w.lower() not in _ORG_WORDS for w in words
+    ):  # fmt: skip
+        return (entity.label_, NAMED)
+    return (entity.label_,)
+
+
+def _is_noun_phrase(doc) -> bool:
+    """ "the incoming Trump administration", "Kyiv", "$8bn": a thing a reference can stand for; not "via a
+    small issue of shares", "illegally seized" or "to peace talks"."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    return bool(roots) and roots[0].pos_ in ("NOUN", "PROPN", "NUM", "PRON", "SYM") and doc[0].pos_ != "ADP"
+
+
+def _name(entity) -> str:
+    """An entity's text without a possessive ending or a dangling conjunction ("Highland Gold's", "Rinat
+    Akhmetov and")."""
+    text = re.sub(r"\s+(?:and|or|&)$", "", entity.text)
+    return re.sub(r"['’]s$", "", text).strip()
+
+
+def _role(token) -> int:
+    """How central a word is to its question: the subject, then a possessor ("Yukos's bid"), then the rest."""
+    if token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "ROOT":
+        return SUBJECT
+    if token.dep_ == "poss" and token.head.dep_ in ("nsubj", "nsubjpass", "attr", "dobj"):
+        return POSSESSOR
+    return OTHER
 
 
 def _phrase(chunk) -> str:
@@ -198,32 +276,33 @@ def _phrase(chunk) -> str:
 
 
 def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False, question: str = "",
-               definite: bool = False) -> Candidate | None:  # fmt: skip
+               definite: bool = False, singular: bool = False) -> Candidate | None:  # fmt: skip
     """The best candidate for a reference that may stand for ``kinds``: the previous answer when it is a name of
     a wanted kind (what was just answered is what a follow-up most often asks about); else the first kind in
     order of preference found in any turn, newest turn first ("its" prefers a company named two turns back to
-    a country named in the last one). ``strict``: the newest turn only.
+    a country named in the last one), and within a turn the most central (:func:`_role`). ``strict``: the
+    newest turn only.
 
     Never a name the ``question`` itself says ("What share of Ukraine's imports does it supply?": "it" is not
-    Ukraine), never a bare title ("Gen", "President"), and, when ``definite`` (a possessor), never an indefinite
-    phrase ("a treaty's parent company")."""
+    Ukraine), never a bare title ("Gen", "President"); when ``definite`` (a possessor) never an indefinite
+    phrase ("a treaty's parent company"), and when ``singular`` ("it", "its") never "foreigners" or two things
+    joined by "and"."""
     said = question.lower()
-    turns = [[c for c in _candidates(turn) if _fits(c, said, definite)]
+    turns = [[c for c in _candidates(turn) if _fits(c, said, definite, singular)]
              for turn in reversed(history[-1:] if strict else history)]  # fmt: skip
     newest = turns[0]
     answer = history[-1].answer.strip().rstrip(".")
     if newest and newest[0].text == answer and set(newest[0].labels) & (set(kinds) - {PHRASE, NOUN}):
         return newest[0]
-    for kind in kinds:
-        for found in turns:
-            for candidate in found:
-                if kind in candidate.labels:
-                    return candidate
-    return None
+    ranked = [(kinds.index(kind), back, c.role, c) for back, found in enumerate(turns) for c in found
+              if (kind := next((k for k in kinds if k in c.labels), None))]  # fmt: skip
+    return min(ranked, key=lambda r: r[:3])[3] if ranked else None
 
 
-def _fits(candidate: Candidate, question: str, definite: bool) -> bool:
+def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = False) -> bool:
     text = candidate.text.lower()
+    if singular and (candidate.plural or re.search(r"\b(?:and|&)\b", text)):
+        return False
     if question and re.search(rf"\b{re.escape(text)}\b", question):
         return False
     words = [w.strip(".").lower() for w in candidate.text.split()]
@@ -232,11 +311,13 @@ def _fits(candidate: Candidate, question: str, definite: bool) -> bool:
     return not (definite and PHRASE in candidate.labels and words[0] in ("a", "an"))
 
 
-def _proper_answer(history: list[Turn]) -> Candidate | None:
-    """The previous short answer when it is a name the tagger knows no kind of ("Kyiv" alone is no entity)."""
+def _proper_answer(history: list[Turn], avoid: tuple[str, ...] = ()) -> Candidate | None:
+    """The previous short answer when it is a name ("Kyiv" alone is no entity to the tagger), unless the tagger
+    says it is of a kind in ``avoid`` ("there" is no person)."""
     answer = history[-1].answer.strip().rstrip(".")
-    if answer and len(answer.split()) <= 4 and all(w[:1].isupper() for w in answer.split()):
-        return Candidate(answer, ())
+    proper = answer and len(answer.split()) <= 4 and all(w[:1].isupper() for w in answer.split())
+    if proper and not {e.label_ for e in _parse(answer).ents} & set(avoid):
+        return Candidate(answer, (), ANSWER)
     return None
 
 

@@ -32,6 +32,40 @@ def test_references_are_resolved(question, history, standalone, rule):
     assert (resolution.standalone, resolution.rule) == (standalone, rule)
 
 
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        # the small tagger calls "Yukos" a person: as a one-word name it may still be "its"
+        ("What did the chief executive say happened to its assets?",
+         [Turn("In how many of the five key issues did Yukos say the US court backed its argument?", "four")],
+         "What did the chief executive say happened to Yukos' assets?"),
+        # ... and "Oleg Rybachuk" an organisation: a two-word capitalised name may be "he" when no person is named
+        ("Which news agency did he talk to?", [Turn("Who is Ukraine's Vice-Prime Minister?", "Oleg Rybachuk")],
+         "Which news agency did Oleg Rybachuk talk to?"),
+        # "how cold does it get" has no referent; "there" does
+        ("How cold does it get there at night?",
+         [Turn("In which Swiss resort is the World Economic Forum held?", "Davos")],
+         "How cold does it get in Davos at night?"),
+        # "them" may be two names joined by "and"; "it" may not (NTV is tagged a plural noun, yet a name)
+        ("Why had S&P held back before following them?",
+         [Turn("Which two other agencies had already upgraded Russia's debt?", "Fitch and Moody's")],
+         "Why had S&P held back before following Fitch and Moody's?"),
+        ("Who controls it?",
+         [Turn("Which TV channel did Alexei Miller speak on about the merger with Rosneft?", "NTV")],
+         "Who controls NTV?"),
+    ],
+)  # fmt: skip
+def test_the_taggers_mistakes_on_names_are_worked_around(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
+def test_a_short_answer_that_is_no_noun_phrase_is_no_referent():
+    history = [
+        Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")
+    ]
+    assert "via a small issue" not in resolve("What does it own?", history).standalone
+
+
 def test_a_chain_of_references_resolves_through_earlier_turns():
     history = [*KELLOGG, Turn("What job did Trump pick him for?", "special envoy for Ukraine and Russia")]
     assert resolve("What is his rank?", history).standalone == "What is Keith Kellogg's rank?"
