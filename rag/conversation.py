@@ -98,6 +98,7 @@ _PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister s
                      "investor trader banker candidate")  # fmt: skip
 _PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
+_TIME_WORDS = {"now", "today", "then", "this year", "last year", "next year", "currently", "at the moment"}
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
 
@@ -179,8 +180,9 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
             if found:
                 text = _possessive(found.text) if possessive else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
-        elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN")
+        elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.i == token.i + 1
               and (phrase := _demonstrative(token.head, history, question))):  # fmt: skip
+            # the word a determiner determines is a noun, whatever the tagger says ("that firm" tagged ADJ)
             start, end = token.idx, token.head.idx + len(token.head.text)
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
@@ -210,13 +212,16 @@ def _candidates(turn: Turn) -> list[Candidate]:
         if len(answer.split()) <= 8 and _is_noun_phrase(doc):  # the short answer is the referent ("Keith Kellogg")
             numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
             labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
+            if _names_whom(turn.question) and "PERSON" not in labels and _proper(answer):
+                labels = (*labels, NAMED)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
             out.append(Candidate(answer, labels, ANSWER, _plural(doc)))
         # the longest names first: "Keith Kellogg" before a stray "Gen"
         out += [
             Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
         ]
     question = _parse(turn.question)
-    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in question.ents]
+    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in question.ents
+            if _well_formed(e)]  # fmt: skip
     for chunk in question.noun_chunks:
         # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
         if chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and all(e.root != chunk.root for e in chunk.ents):
@@ -231,6 +236,21 @@ def _plural(span) -> bool:
     return root is not None and (
         (root.tag_ == "NNS" and root.text.islower()) or any(t.dep_ == "conj" for t in root.children)
     )
+
+
+def _well_formed(entity) -> bool:
+    """Not a tagger's run-on name with a verb in it ("Yukos does Group Menatep")."""
+    return not any(t.pos_ in ("VERB", "AUX") for t in entity)
+
+
+def _names_whom(question: str) -> bool:
+    """ "Who is Ukraine's richest man?": the answer names a person."""
+    return bool(re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I))
+
+
+def _proper(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
 
 
 def _labels(entity) -> tuple[str, ...]:
@@ -315,8 +335,7 @@ def _proper_answer(history: list[Turn], avoid: tuple[str, ...] = ()) -> Candidat
     """The previous short answer when it is a name ("Kyiv" alone is no entity to the tagger), unless the tagger
     says it is of a kind in ``avoid`` ("there" is no person)."""
     answer = history[-1].answer.strip().rstrip(".")
-    proper = answer and len(answer.split()) <= 4 and all(w[:1].isupper() for w in answer.split())
-    if proper and not {e.label_ for e in _parse(answer).ents} & set(avoid):
+    if _proper(answer) and not {e.label_ for e in _parse(answer).ents} & set(avoid):
         return Candidate(answer, (), ANSWER)
     return None
 
@@ -334,6 +353,9 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
     if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
         return f"the {newest[0].text}"
+    if kinds == (NUMBER,) and (amount := next((c for c in newest if "MONEY" in c.labels), None)):
+        said = re.search(rf"[$£€]?{re.escape(amount.text)}", history[-1].question)  # the tagger drops the "$"
+        return f"the {said.group(0) if said else amount.text}"  # "that money" after "Which bank lent Rosneft $6bn?"
     if kinds and kinds != (NUMBER,) and (found := _candidate(history, kinds, question=question)):  # → "Europe"
         return found.text
     for turn in reversed(history):
@@ -365,6 +387,8 @@ def _definite(chunk) -> str:
 def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     """ "What about Carpenter?" after "What did Kellogg propose?" → "What did Carpenter propose?"."""
     labels = {e.label_ for e in _parse(focus).ents}
+    if not labels and focus.lower() in _TIME_WORDS:  # "And now?" after "…worth in 2003?"
+        labels = {"DATE"}
     doc = _parse(previous)
     same_kind = [e for e in doc.ents if e.label_ in labels]
     if same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
@@ -374,6 +398,11 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     else:  # nothing of its kind to swap: ask the previous question about it
         return Resolution(question, f"{previous.rstrip(' ?')}, {focus}?", focus, "ellipsis")
     before, after = previous[: target.start_char], previous[target.end_char :]
+    if "DATE" in labels and focus.lower() in _TIME_WORDS and before.lower().endswith((" in ", " on ", " at ")):
+        before = before[: before.rstrip().rfind(" ") + 1]  # "…worth in 2003?" + "And now?": "…worth now?"
+    owner = [t for t in target if t.dep_ == "poss"]
+    if owner and focus.lower().startswith("the "):  # "Russia's reserves?" + "And the debt?": "Russia's debt?"
+        focus = previous[owner[0].left_edge.idx : owner[0].idx + len(owner[0])] + "'s " + focus[4:]
     for word in ("the", "in", "on", "at", "for", "of"):  # "…in 2000?" + "And in 2001?": one "in", not two
         if focus.lower().startswith(word + " ") and before.lower().endswith(" " + word + " "):
             focus = focus[len(word) + 1 :]

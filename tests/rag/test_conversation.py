@@ -59,6 +59,29 @@ def test_the_taggers_mistakes_on_names_are_worked_around(question, history, stan
     assert resolve(question, history).standalone == standalone
 
 
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        ("And now?", [Turn("What was Menatep's Yukos shareholding worth in 2003?", "$17.8bn")],
+         "What was Menatep's Yukos shareholding worth now?"),
+        ("And the foreign public debt?", [Turn("How big are Russia's gold and foreign currency reserves?", "$119bn")],
+         "How big are Russia's foreign public debt?"),
+        ("Where did that money come from?", [Turn("Which Russian state bank lent Rosneft $6bn?", "VEB")],
+         "Where did the $6bn come from?"),
+        # "firm" is tagged an adjective here, yet "that" determines it
+        ("Which company did that firm sign a commercial agreement with?",
+         [Turn("Which Chinese firm did Putin say could play a role in Yugansk's future?",
+               "China's National Petroleum Corporation")],
+         "Which company did National Petroleum Corporation sign a commercial agreement with?"),
+        # the answer to "Who is …?" names a person, even one the tagger does not know
+        ("Who did he create the consortium with?", [Turn("Who is Ukraine's richest man?", "Rinat Akhmetov")],
+         "Who did Rinat Akhmetov create the consortium with?"),
+    ],
+)  # fmt: skip
+def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
 def test_a_short_answer_that_is_no_noun_phrase_is_no_referent():
     history = [
         Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")
