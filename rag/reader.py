@@ -21,7 +21,7 @@ import numpy as np
 from rag.encoder_backends import BACKENDS, OpenVinoRunner, OrtRunner, ensure_export, int8_preset, quantize
 from rag.errors import RagError
 from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
-from rag.reader_weights import WEIGHTS_FILE
+from rag.reader_weights import ADAPTER_FILE, WEIGHTS_FILE
 from rag.sentences import split_sentences
 from rag.types import Passage
 
@@ -50,7 +50,10 @@ class ReadSpan:
 def _weights_key(base_model: str) -> str:
     from rag.encoder_backends import model_key
 
-    digest = hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()[:12]
+    weights = hashlib.sha256(WEIGHTS_FILE.read_bytes())
+    if ADAPTER_FILE.exists():  # a low-rank stage on top changes the network too
+        weights.update(ADAPTER_FILE.read_bytes())
+    digest = weights.hexdigest()[:12]
     return f"reader-{digest}-{model_key(base_model, 'base')}"
 
 
