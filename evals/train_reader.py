@@ -309,7 +309,7 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.reader_model import ADAPTER_CARD_FILE, ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
+    from rag.reader_model import ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
     from rag.settings import packaged_embedding_model
 
     parser = argparse.ArgumentParser(prog="python -m evals.train_reader", description=__doc__.split("\n\n")[0])
@@ -455,9 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         card["init"]["held_out_scores_same_pairs"] = evaluate(_loaded(build(base), args.init), encoder, dev_pairs)
         card["train_seconds_total"] = card["train_seconds"] + ((card["init"]["card"] or {}).get(
             "train_seconds_total", (card["init"]["card"] or {}).get("train_seconds", 0)))  # fmt: skip
-    card_path = ADAPTER_CARD_FILE if args.out.resolve() == ADAPTER_FILE.resolve() else _card_path(
-        args.out, CARD_FILE, WEIGHTS_FILE)  # fmt: skip
-    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    _card_path(args.out, CARD_FILE, WEIGHTS_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: card[k] for k in ("steps", "held_out_scores", "train_seconds", "weights_sha256")}))
     return 0
 

@@ -191,14 +191,15 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
 
 def _expletive(token) -> bool:
     """ "How cold does it get there?", "Is it true that…": an "it" that stands for nothing."""
-    if token.text.lower() != "it" or token.dep_ not in ("nsubj", "expl"):
-        return token.dep_ == "expl"
-    return any(c.dep_ in ("acomp", "oprd") for c in token.head.children)
+    if token.dep_ == "expl":
+        return True
+    return (token.text.lower() == "it" and token.dep_ == "nsubj"
+            and any(c.dep_ in ("acomp", "oprd") for c in token.head.children))  # fmt: skip
 
 
 def _is_phrase(text: str) -> bool:
     """ "Carpenter", "the second quarter", "in 2001": an elliptical focus, not a clause ("how much does it cost")."""
-    return len(text.split()) <= 5 and not any(t.pos_ in ("VERB", "AUX") for t in _parse(text))
+    return len(text.split()) <= 5 and not _has_verb(_parse(text))
 
 
 def _candidates(turn: Turn) -> list[Candidate]:
@@ -214,14 +215,14 @@ def _candidates(turn: Turn) -> list[Candidate]:
             labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
             if _names_whom(turn.question) and "PERSON" not in labels and _proper(answer):
                 labels = (*labels, NAMED)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
-            out.append(Candidate(answer, labels, ANSWER, _plural(doc)))
+            out.append(Candidate(answer, labels, ANSWER, _plural(doc[:])))
         # the longest names first: "Keith Kellogg" before a stray "Gen"
         out += [
             Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
         ]
     question = _parse(turn.question)
     out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in question.ents
-            if _well_formed(e)]  # fmt: skip
+            if not _has_verb(e)]  # fmt: skip
     for chunk in question.noun_chunks:
         # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
         if chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and all(e.root != chunk.root for e in chunk.ents):
@@ -232,15 +233,13 @@ def _candidates(turn: Turn) -> list[Candidate]:
 
 def _plural(span) -> bool:
     """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
-    root = span.root if hasattr(span, "root") else next((t for t in span if t.dep_ == "ROOT"), None)
-    return root is not None and (
-        (root.tag_ == "NNS" and root.text.islower()) or any(t.dep_ == "conj" for t in root.children)
-    )
+    root = span.root
+    return (root.tag_ == "NNS" and root.text.islower()) or any(t.dep_ == "conj" for t in root.children)
 
 
-def _well_formed(entity) -> bool:
-    """Not a tagger's run-on name with a verb in it ("Yukos does Group Menatep")."""
-    return not any(t.pos_ in ("VERB", "AUX") for t in entity)
+def _has_verb(tokens) -> bool:
+    """A clause, or a tagger's run-on name with a verb in it ("Yukos does Group Menatep"), not a name."""
+    return any(t.pos_ in ("VERB", "AUX") for t in tokens)
 
 
 def _names_whom(question: str) -> bool:

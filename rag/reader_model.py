@@ -14,10 +14,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rag.reader_weights import ADAPTER_CARD_FILE, ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
+from rag.reader_weights import ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
 
 __all__ = [
-    "ADAPTER_CARD_FILE",
     "ADAPTER_FILE",
     "CARD_FILE",
     "WEIGHTS_FILE",

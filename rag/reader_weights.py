@@ -9,4 +9,3 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "models" / "reader"
 WEIGHTS_FILE = WEIGHTS_DIR / "reader.safetensors"  # trained layers + heads, fp16 (see the model card there)
 CARD_FILE = WEIGHTS_DIR / "reader.json"
 ADAPTER_FILE = WEIGHTS_DIR / "reader-adapter.safetensors"  # a later low-rank stage on top, merged at load (fp16)
-ADAPTER_CARD_FILE = WEIGHTS_DIR / "reader-adapter.json"
