@@ -9,18 +9,25 @@ reference, were developed on ``evals/data/conversations_dev.jsonl`` and are meas
 
 - he/him/his/she/her → a person; it/its → an organisation or another named thing, else a short answer that
   names no entity, else a place; they/them/their → a short answer phrase ("the incoming Trump administration"),
-  else an organisation, a group, a place; possessives become "X's". The previous answer wins when it is a name
-  of a fitting kind (a follow-up most often asks about what was just answered); otherwise the first fitting
-  kind in order of preference, newest turn first, and in a turn the question's subject before a possessor before
-  the rest. Quantities ("$8bn") are never what "it" means, nor plurals ("foreigners", "Fitch and Moody's");
-  "how cold does it get" has no referent. The small tagger errs on names, so a one-word "person" ("Yukos") may
-  also be "it", a two- or three-word capitalised "organisation" ("Oleg Rybachuk") may be "he" when no person is
-  named, and "he" may be a phrase naming a role ("Yukos's chief financial officer").
+  else an organisation, a group, a place, and a plural or a body ("the administration") before a single thing;
+  possessives become "X's". The previous answer wins when it is a name of a fitting kind (a follow-up most often
+  asks about what was just answered; "Which Russian energy giant…?" → "Gazprom" names a company); otherwise the
+  first fitting kind in order of preference, newest turn first, in a turn what the conversation said more than
+  once, then the question's subject before a possessor before the rest. A noun phrase said in two turns is the
+  topic ("the US budget shortfall"), as strong as a short answer. Quantities ("$8bn") are never what "it" means,
+  nor plurals ("foreigners", "Fitch and Moody's"), nor a name that only qualifies a noun ("the Trump
+  administration", "London-listed"), nor a name whose last word the question says ("Where did he beat
+  Saulnier?"); "how cold does it get" has no referent, "how profitable is it" has. The small tagger errs on
+  names, so a one-word "person" ("Yukos") may also be "it", a two- or three-word capitalised "organisation"
+  ("Oleg Rybachuk") may be "he" when no person is named, "he" may be a phrase naming a role ("Yukos's chief
+  financial officer"), and a name it cuts short runs on ("Group" → "Group Menatep").
 - there → "in X" for a place (or the previous short answer when it is a name, or an event);
-- that/this/these/those + noun → the longest phrase with the same noun in an earlier turn ("that plan" → "the
-  victory plan"), else the previous answer when it names a thing ("that region" → "Europe"), else "X's noun";
-- "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its entity of X's kind (or,
-  for a phrase that names no entity, its last noun phrase) replaced by X.
+- that/this/these/those + noun → the longest phrase with the same noun, or for an event another word for it
+  ("that deal" → "the merger with Rosneft"), in an earlier turn; else the previous answer when it names a thing
+  ("that region" → "Europe"); else "X's noun" ("that sale" → "Krivorizhstal's sale");
+- "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its entity of X's kind (or
+  its time word: "And before?" after "…now classed…?"; or, for a phrase that names no entity, its last noun
+  phrase) replaced by X.
 
 When nothing can be resolved the question is asked as it is. The service is stateless: the client sends the
 turns, so any replica can answer any turn.
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,6 +69,14 @@ _ORG_WORD_LIST = ("bank group corporation corp company council commission fund p
 _ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
 _ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
               "union council government administration ministry")  # fmt: skip
+_ORG_NOUN_SET = set(_ORG_NOUNS.split(" "))
+# what a company is called in a question that asks for one: "Which Russian energy giant…?"
+_ORG_KIND_NOUN_LIST = ("giant producer firm newspaper paper outlet broadcaster network insurer lender carrier airline "
+                       "maker manufacturer operator exchange retailer supplier channel")  # fmt: skip
+_ORG_KIND_NOUNS = set(_ORG_KIND_NOUN_LIST.split(" "))
+# Nouns a demonstrative may use for the same event: "that deal" after "the merger with Rosneft".
+_EVENT_NOUNS = "deal merger acquisition takeover sale purchase agreement"
+_SAME_EVENT = [set(_EVENT_NOUNS.split(" "))]
 _AMOUNT_NOUNS = "money sum amount figure fee payment price cost total"
 _NOUN_KINDS = {
     **dict.fromkeys(_PLACE_NOUNS.split(" "), PLACE),
@@ -98,7 +114,8 @@ _PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister s
                      "investor trader banker candidate")  # fmt: skip
 _PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
-_TIME_WORDS = {"now", "today", "then", "this year", "last year", "next year", "currently", "at the moment"}
+_TIME_WORDS = {"now", "today", "then", "this year", "last year", "next year", "currently", "at the moment", "before",
+               "previously", "earlier", "originally", "at first", "later", "afterwards"}  # fmt: skip
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
 
@@ -180,21 +197,41 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
             if found:
                 text = _possessive(found.text) if possessive else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
-        elif (word in DEMONSTRATIVES and token.dep_ == "det" and token.head.i == token.i + 1
-              and (phrase := _demonstrative(token.head, history, question))):  # fmt: skip
-            # the word a determiner determines is a noun, whatever the tagger says ("that firm" tagged ADJ)
-            start, end = token.idx, token.head.idx + len(token.head.text)
+        elif (word in DEMONSTRATIVES and (noun := _determined(token))
+              and (phrase := _demonstrative(noun, history, question))):  # fmt: skip
+            start, end = token.idx, noun.idx + len(noun.text)
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
     return Resolution(question, question)
 
 
 def _expletive(token) -> bool:
-    """ "How cold does it get there?", "Is it true that…": an "it" that stands for nothing."""
+    """ "How cold does it get there?", "Is it true that…": an "it" that stands for nothing ("How profitable is
+    it?" stands for something)."""
     if token.dep_ == "expl":
         return True
-    return (token.text.lower() == "it" and token.dep_ == "nsubj"
-            and any(c.dep_ in ("acomp", "oprd") for c in token.head.children))  # fmt: skip
+    head = token.head
+    if (
+        token.text.lower() != "it"
+        or token.dep_ != "nsubj"
+        or not any(c.dep_ in ("acomp", "oprd") for c in head.children)
+    ):
+        return False
+    return head.lower_ not in ("is", "was", "be", "been", "are", "were", "'s") or any(
+        c.dep_ in ("ccomp", "xcomp", "csubj") and c.i > token.i for c in head.children)  # fmt: skip
+
+
+def _determined(token):
+    """The noun a demonstrative determines: the word a determiner determines is a noun whatever the tagger says
+    ("that firm" tagged ADJ); in "Which court ruled that sale illegal?" the tagger's "that" starts a clause with
+    no verb, so it is a determiner too."""
+    doc = token.doc
+    if token.dep_ == "det" and token.head.i == token.i + 1:
+        return token.head
+    if (token.dep_ == "mark" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "NOUN"
+            and token.head.pos_ not in ("VERB", "AUX")):  # fmt: skip
+        return doc[token.i + 1]
+    return None
 
 
 def _is_phrase(text: str) -> bool:
@@ -209,24 +246,27 @@ def _candidates(turn: Turn) -> list[Candidate]:
     answer = turn.answer.strip().rstrip(".")
     if answer:
         doc = _parse(answer)
-        whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1]
+        # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
+        whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
         if len(answer.split()) <= 8 and _is_noun_phrase(doc):  # the short answer is the referent ("Keith Kellogg")
             numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
             labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
-            if _names_whom(turn.question) and "PERSON" not in labels and _proper(answer):
-                labels = (*labels, NAMED)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
+            if (kind := _asked_kind(turn.question)) and kind not in labels and _proper(answer):
+                labels = (*labels, kind)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
             out.append(Candidate(answer, labels, ANSWER, _plural(doc[:])))
         # the longest names first: "Keith Kellogg" before a stray "Gen"
-        out += [
-            Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
-        ]
+        out += [Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
+                if not _modifier(e)]  # fmt: skip
     question = _parse(turn.question)
-    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in question.ents
-            if not _has_verb(e)]  # fmt: skip
+    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in map(_whole_name, question.ents)
+            if not (len(e) > 1 and _has_verb(e)) and not _modifier(e)]  # fmt: skip
     for chunk in question.noun_chunks:
         # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
-        if chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and all(e.root != chunk.root for e in chunk.ents):
-            labels = (ROLE_NOUN,) if chunk.root.text.lower() in _PERSON_NOUNS else (NOUN,)
+        if (chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and not _asked(chunk)
+                and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
+            # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
+            head = chunk.root.text.lower()
+            labels = (ROLE_NOUN,) if head in _PERSON_NOUNS else ("ORG",) if _collective(head) else (NOUN,)
             out.append(Candidate(text, labels, _role(chunk.root), _plural(chunk)))
     return sorted(out, key=lambda c: c.role)
 
@@ -234,7 +274,8 @@ def _candidates(turn: Turn) -> list[Candidate]:
 def _plural(span) -> bool:
     """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
     root = span.root
-    return (root.tag_ == "NNS" and root.text.islower()) or any(t.dep_ == "conj" for t in root.children)
+    joined = any(t.dep_ == "conj" for t in root.children) and not any(t.text == "&" for t in root.children)
+    return (root.tag_ == "NNS" and root.text.islower()) or joined  # "Standard & Poor's" is one firm
 
 
 def _has_verb(tokens) -> bool:
@@ -242,9 +283,49 @@ def _has_verb(tokens) -> bool:
     return any(t.pos_ in ("VERB", "AUX") for t in tokens)
 
 
-def _names_whom(question: str) -> bool:
-    """ "Who is Ukraine's richest man?": the answer names a person."""
-    return bool(re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I))
+def _whole_name(entity):
+    """ "Group Menatep", which the small tagger cuts to "Group": a name runs on over the proper nouns it qualifies."""
+    from spacy.tokens import Span
+
+    end = entity.end
+    while end < len(entity.doc) and entity.doc[end - 1].dep_ == "compound" and entity.doc[end].pos_ == "PROPN" \
+            and entity.doc[end - 1].head.i >= end:  # fmt: skip
+        end += 1
+    return Span(entity.doc, entity.start, end, label=entity.label_) if end > entity.end else entity
+
+
+def _modifier(entity) -> bool:
+    """ "the Biden administration", "the Yuganskneftegas auction", "London-listed": a name that only qualifies a
+    noun is not what "it" means; the noun phrase is."""
+    doc, root = entity.doc, entity.root
+    hyphened = entity.end < len(doc) and doc[entity.end].text == "-" and not doc[entity.end - 1].whitespace_
+    return (root.dep_ == "compound" and root.head.pos_ == "NOUN") or hyphened  # "London-listed shares"
+
+
+def _collective(text: str) -> bool:
+    """ "the incoming Trump administration", "the government": one body that "they" may stand for."""
+    return text.lower().split()[-1] in _ORG_NOUN_SET
+
+
+def _asked(chunk) -> bool:
+    """ "Which Chinese firm": the question's unknown, whose referent is the answer, not the phrase."""
+    doc = chunk.doc
+    before = doc[chunk.start - 1].lower_ if chunk.start else ""
+    return chunk[0].lower_ in ("which", "what", "whose") or before in ("which", "what", "whose")
+
+
+def _asked_kind(question: str) -> str | None:
+    """What kind of name the answer is, from the question: "Who is Ukraine's richest man?" a person, "Which
+    Russian energy giant…?" an organisation, "Which city…?" a place."""
+    if re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I):
+        return NAMED
+    wh = next((t for t in _parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
+    noun = wh.head.lower_ if wh else ""
+    if noun in _PERSON_NOUNS:
+        return NAMED
+    if noun in _ORG_NOUN_SET or noun in _ORG_KIND_NOUNS:
+        return "ORG"
+    return "GPE" if noun in _PLACE_NOUNS.split(" ") else None
 
 
 def _proper(text: str) -> bool:
@@ -313,9 +394,23 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     answer = history[-1].answer.strip().rstrip(".")
     if newest and newest[0].text == answer and set(newest[0].labels) & (set(kinds) - {PHRASE, NOUN}):
         return newest[0]
-    ranked = [(kinds.index(kind), back, c.role, c) for back, found in enumerate(turns) for c in found
-              if (kind := next((k for k in kinds if k in c.labels), None))]  # fmt: skip
-    return min(ranked, key=lambda r: r[:3])[3] if ranked else None
+    plural = kinds == GROUP  # "they", "them", "their": a plural or a body ("the administration") before a thing
+    mentions = Counter(c.text.lower() for found in turns for c in {c.text: c for c in found}.values())
+    ranked = [(plural and not (c.plural or _collective(c.text)), kinds.index(_kind(c, kinds, mentions)), back,
+               -mentions[c.text.lower()], c.role, c)
+              for back, found in enumerate(turns) for c in found if _kind(c, kinds, mentions)]  # fmt: skip
+    return min(ranked, key=lambda r: r[:5])[5] if ranked else None
+
+
+def _kind(candidate: Candidate, kinds: tuple[str, ...], mentions: Counter) -> str | None:
+    """The candidate's most preferred kind among ``kinds``; a noun phrase said in two turns is the conversation's
+    topic ("the US budget shortfall"), as strong as a short answer."""
+    labels = (
+        (PHRASE, *candidate.labels)
+        if NOUN in candidate.labels and mentions[candidate.text.lower()] > 1
+        else candidate.labels
+    )
+    return next((k for k in kinds if k in labels), None)
 
 
 def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = False) -> bool:
@@ -324,6 +419,8 @@ def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = 
         return False
     if question and re.search(rf"\b{re.escape(text)}\b", question):
         return False
+    if question and _proper(candidate.text) and re.search(rf"\b{re.escape(text.split()[-1])}\b", question):
+        return False  # "Where did he beat Saulnier?": "he" is not Cyril Saulnier
     words = [w.strip(".").lower() for w in candidate.text.split()]
     if all(w in ABBREVIATIONS or w in _TITLES for w in words):
         return False
@@ -344,6 +441,7 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     previous short answer when it names a thing ("that region" → "Europe"); else "X's plan" for the previous
     turn's main name."""
     head = noun.text.lower().rstrip("s")
+    same = next((group for group in _SAME_EVENT if head in group), {head})  # "that deal" → "the merger with Rosneft"
     newest = _candidates(history[-1])
     answer = history[-1].answer.strip().rstrip(".")
     if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
@@ -361,20 +459,34 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
         for text in (turn.answer, turn.question):
             if not text.strip():
                 continue
-            chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") == head
-                      and sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1]  # fmt: skip
+            chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") in same
+                      and (sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1 or _attached(c))]  # fmt: skip
             if chunks:
                 return _definite(max(chunks, key=len))
-    if newest and newest[0].labels[0] not in ("PERSON", NUMBER) and len(newest[0].text.split()) <= 6:
+    if (
+        newest
+        and newest[0].labels[0] not in ("PERSON", NUMBER, *NUMERIC_LABELS)
+        and len(newest[0].text.split()) <= 6
+        and same == {head}
+    ):  # "that sale" is no firm: Krivorizhstal's sale
         return newest[0].text
     if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True, question=question):
         return f"{_possessive(found.text)} {noun.text}"
     return None
 
 
+def _attached(chunk):
+    """The phrase a noun's "of", "with", "between" or "for" attaches ("the merger" → "with Rosneft"), if any."""
+    preps = [t for t in chunk.root.rights if t.dep_ == "prep" and t.lower_ in ("of", "with", "between", "for")
+             and any(c.dep_ == "pobj" and c.lower_ not in _QUESTION_WORDS for c in t.children)]  # fmt: skip
+    return chunk.doc[preps[0].i : preps[0].right_edge.i + 1] if preps else None
+
+
 def _definite(chunk) -> str:
     """A noun phrase as a definite reference: "his “victory plan,”" → "the victory plan", "How many NATO
-    allies" → "the NATO allies", "Yukos's unit" stays."""
+    allies" → "the NATO allies", "Yukos's unit" stays, "the merger with Rosneft" keeps what names it."""
+    if (attached := _attached(chunk)) is not None:
+        chunk = chunk.doc[chunk.start : attached.end]
     words = [t for t in chunk if t.dep_ != "det" and t.tag_ not in ("PRP$", "WDT", "WP", "WP$")
              and t.text.lower() not in _QUESTION_WORDS]  # fmt: skip
     phrase = "".join(t.text_with_ws for t in words).strip().strip("“”\"',")
@@ -390,6 +502,8 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
         labels = {"DATE"}
     doc = _parse(previous)
     same_kind = [e for e in doc.ents if e.label_ in labels]
+    if not same_kind and "DATE" in labels:  # "How has S&P now classed…?" + "And before?": the time word swaps
+        same_kind = [doc[t.i : t.i + 1] for t in doc if t.lower_ in _TIME_WORDS]
     if same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
         target = same_kind[0]
     elif not labels and (chunks := [c for c in doc.noun_chunks if c.root.pos_ in ("NOUN", "PROPN")]):

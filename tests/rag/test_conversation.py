@@ -72,13 +72,76 @@ def test_the_taggers_mistakes_on_names_are_worked_around(question, history, stan
         ("Which company did that firm sign a commercial agreement with?",
          [Turn("Which Chinese firm did Putin say could play a role in Yugansk's future?",
                "China's National Petroleum Corporation")],
-         "Which company did National Petroleum Corporation sign a commercial agreement with?"),
+         "Which company did China's National Petroleum Corporation sign a commercial agreement with?"),
         # the answer to "Who is …?" names a person, even one the tagger does not know
         ("Who did he create the consortium with?", [Turn("Who is Ukraine's richest man?", "Rinat Akhmetov")],
          "Who did Rinat Akhmetov create the consortium with?"),
     ],
 )  # fmt: skip
 def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        # a name whose surname the question says is not what "he" means
+        ("Where did he beat Saulnier last year?",
+         [Turn("Who will Tim Henman face in the first round?", "Cyril Saulnier")],
+         "Where did Tim Henman beat Saulnier last year?"),
+        # "they" prefers a plural ("budget proposals") to a single organisation
+        ("Which senator said they exposed the country to huge commitments?",
+         [Turn("How much extra would the Pentagon get under Bush's budget proposals?", "$19bn")],
+         "Which senator said Bush's budget proposals exposed the country to huge commitments?"),
+        # a name that only qualifies a noun ("the Trump administration") is not what "it" means; a body is an
+        # organisation ("the Biden administration")
+        ("What had it discussed internally?",
+         [Turn("Who will the Biden administration leave the next steps up to?", "the incoming Trump administration")],
+         "What had the Biden administration discussed internally?"),
+        # the answer to "Which Russian energy giant…?" is a company, though the tagger knows no "Gazprom"
+        ("Who is its chairman?",
+         [Turn("Which Russian energy giant will lead the deals with India's ONGC?", "Gazprom")],
+         "Who is Gazprom's chairman?"),
+        # "How profitable is it?" refers; "how cold does it get" does not
+        ("How profitable is it?", [Turn("Which steel mill is the review's first target?", "Krivorizhstal")],
+         "How profitable is Krivorizhstal?"),
+        # "Standard & Poor's" is one firm, not two; a name cut short by the tagger runs on ("Group Menatep")
+        ("Which of its analysts wrote the report?",
+         [Turn("How had Standard & Poor's classed Russian bonds before?", "speculative")],
+         "Which of Standard & Poor's analysts wrote the report?"),
+        ("Who is its Paris lawyer?", [Turn("Where is Group Menatep based?", "Gibraltar")],
+         "Who is Group Menatep's Paris lawyer?"),
+        # a noun phrase said in two turns is the conversation's topic, ahead of a one-word name
+        ("Which senator was pleased the administration was tackling it?",
+         [Turn("What is the US budget shortfall projected to rise to?", "$427bn"),
+          Turn("What does Bush want to bring the US budget shortfall down to?", "$230bn")],
+         "Which senator was pleased the administration was tackling the US budget shortfall?"),
+        # "London-listed" names no referent; the company the question was about is
+        ("What share of Russia's oil production does it have?",
+         [Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")],
+         "What share of Russia's oil production does Gazprom have?"),
+    ],
+)  # fmt: skip
+def test_references_prefer_what_the_conversation_is_about(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        # "that deal" may be a merger, and keeps what names it
+        ("When should that deal go through?",
+         [Turn("Which channel did Alexei Miller speak on about the merger with Rosneft?", "NTV")],
+         "When should the merger with Rosneft go through?"),
+        # the tagger's "that" starts a clause with no verb: a determiner; a sale is no firm
+        ("Which court ruled that sale illegal?", [Turn("When was Krivorizhstal sold?", "in June 2004")],
+         "Which court ruled Krivorizhstal's sale illegal?"),
+        # "And before?" swaps the previous question's time word
+        ("And before?", [Turn("How has Standard & Poor's now classed Russian bonds?", "investment grade")],
+         "How has Standard & Poor's before classed Russian bonds?"),
+    ],
+)  # fmt: skip
+def test_demonstratives_and_ellipses_find_the_same_event_and_time(question, history, standalone):
     assert resolve(question, history).standalone == standalone
 
 
