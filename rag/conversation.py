@@ -335,10 +335,13 @@ def _proper(text: str) -> bool:
 
 def _labels(entity) -> tuple[str, ...]:
     """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
-    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind."""
+    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; a name ending in a company's
+    word ("Highland Gold", "Alfa Bank") is a company whatever the tagger says."""
     if entity.label_ == "PERSON" and len(entity) == 1:
         return ("PERSON", UNSURE)
     words = _name(entity).split()
+    if entity.label_ != "ORG" and len(words) > 1 and words[-1].lower() in _ORG_WORDS:
+        return ("ORG", entity.label_)  # "Highland Gold", tagged a place, is a company
     if entity.label_ in ("ORG", "GPE", "NORP") and 2 <= len(words) <= 3 and all(
         w[:1].isupper() and w.isalpha() and w.lower() not in _ORG_WORDS for w in words
     ):  # fmt: skip
@@ -528,4 +531,6 @@ def _replace(question: str, token, text: str, referent: str, rule: str) -> Resol
 
 
 def _possessive(name: str) -> str:
+    if name.endswith(("'s", "’s")):  # "Standard & Poor's" is possessive already
+        return name
     return f"{name}'" if name.endswith("s") and not name.endswith("ss") else f"{name}'s"

@@ -111,6 +111,11 @@ def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question
          "Which of Standard & Poor's analysts wrote the report?"),
         ("Who is its Paris lawyer?", [Turn("Where is Group Menatep based?", "Gibraltar")],
          "Who is Group Menatep's Paris lawyer?"),
+        # "Highland Gold", tagged a place, ends in a company's word: its possessor beats a name in the answer
+        ("Who is its deputy chairman?", [Turn("What's Highland Gold's motto?", "Bringing Russia's Gold to Market")],
+         "Who is Highland Gold's deputy chairman?"),
+        ("Who is its chief analyst?", [Turn("Which agency raised Russia's rating?", "Standard & Poor's")],
+         "Who is Standard & Poor's chief analyst?"),
         # a noun phrase said in two turns is the conversation's topic, ahead of a one-word name
         ("Which senator was pleased the administration was tackling it?",
          [Turn("What is the US budget shortfall projected to rise to?", "$427bn"),
