@@ -122,10 +122,12 @@ _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^
 
 @dataclass(frozen=True)
 class Turn:
-    """An earlier question of the conversation and the answer it got (short answer or full answer text)."""
+    """An earlier question of the conversation, the answer it got (short answer or full answer text) and the
+    articles that answer cited (a follow-up most often stays with them)."""
 
     question: str
     answer: str = ""
+    articles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
         return Resolution(question, question)
     resolved: list[Turn] = []  # earlier questions resolved in turn, so a reference chain ("he" → "his") holds
     for turn in history:
-        resolved.append(Turn(_resolve_one(turn.question, resolved).standalone, turn.answer))
+        resolved.append(Turn(_resolve_one(turn.question, resolved).standalone, turn.answer, turn.articles))
     return _resolve_one(question, resolved)
 
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 TOP_K_MAX = 50  # passages one answer may consider and return
 HISTORY_TURNS_MAX = 10  # earlier turns a follow-up question may send
 HISTORY_ANSWER_CHARS_MAX = 4000  # an earlier answer: its short answer or its full text
+HISTORY_ARTICLES_MAX = 20  # the article ids an earlier answer cited
+ARTICLE_ID_CHARS_MAX = 300
 ARTICLES_PER_REQUEST_MAX = 1000  # records or files one POST /articles may add
 URLS_PER_REQUEST_MAX = 100  # pages or feeds one POST /articles may fetch
 ABSTAIN_MESSAGE = "The articles don't say."
@@ -51,5 +53,17 @@ def check_history(history: list | None, max_question_chars: int) -> list[Turn]:
             raise BadQuestion(f"history turn {n}: the question is over {max_question_chars} characters")
         if len(answer) > HISTORY_ANSWER_CHARS_MAX:
             raise BadQuestion(f"history turn {n}: the answer is over {HISTORY_ANSWER_CHARS_MAX} characters")
-        turns.append(Turn(question.strip(), answer.strip()))
+        articles = (turn.get("articles") if isinstance(turn, dict) else getattr(turn, "articles", ())) or ()
+        turns.append(Turn(question.strip(), answer.strip(), _cited(articles, n)))
     return turns
+
+
+def _cited(articles, n: int) -> tuple[str, ...]:
+    """An earlier turn's cited article ids, checked: a list of at most :data:`HISTORY_ARTICLES_MAX` ids."""
+    if not isinstance(articles, (list, tuple)) or not all(isinstance(a, str) and a.strip() for a in articles):
+        raise BadQuestion(f"history turn {n}: articles must be a list of article ids")
+    if len(articles) > HISTORY_ARTICLES_MAX:
+        raise BadQuestion(f"history turn {n}: {len(articles)} articles; the limit is {HISTORY_ARTICLES_MAX}")
+    if any(len(a) > ARTICLE_ID_CHARS_MAX for a in articles):
+        raise BadQuestion(f"history turn {n}: an article id is over {ARTICLE_ID_CHARS_MAX} characters")
+    return tuple(dict.fromkeys(a.strip() for a in articles))

@@ -138,11 +138,16 @@ class Pipeline:
             timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
+        cited = set(turns[-1].articles) if turns else set()
+        if cited and self.settings.follow_up_prior:  # the best passage of the previous turn's articles is read first
+            first = next((i for i, p in enumerate(passages) if p.article_id in cited), 0)
+            passages = [passages[first], *passages[:first], *passages[first + 1 :]]
         readings = self.read(text, passages)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
-        readings.sort(key=lambda r: -reading_score(r, rank[r.passage.chunk_id]))
+        prior = {a: self.settings.follow_up_prior for a in cited}
+        readings.sort(key=lambda r: -reading_score(r, rank[r.passage.chunk_id]) - prior.get(r.passage.article_id, 0))
         order = {r.passage.chunk_id: i for i, r in enumerate(readings)}
         for r in readings:
             r.passage.scores["reader"] = round(r.answerable, 4)

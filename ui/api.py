@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from itertools import chain
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,7 +29,7 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
-from rag.limits import HISTORY_ANSWER_CHARS_MAX, HISTORY_TURNS_MAX
+from rag.limits import ARTICLE_ID_CHARS_MAX, HISTORY_ANSWER_CHARS_MAX, HISTORY_ARTICLES_MAX, HISTORY_TURNS_MAX
 from ui.articles import build_articles_router
 from ui.service import Service
 
@@ -61,6 +61,10 @@ class HistoryTurn(BaseModel):
     question: str = Field(min_length=1, description="An earlier question.")
     answer: str = Field("", max_length=HISTORY_ANSWER_CHARS_MAX,
                         description="The answer it got: its short answer or the full answer text.")  # fmt: skip
+    articles: list[Annotated[str, Field(min_length=1, max_length=ARTICLE_ID_CHARS_MAX)]] = Field(
+        default_factory=list, max_length=HISTORY_ARTICLES_MAX,
+        description="The ids of the articles that answer cited: the follow-up prefers their passages.",
+    )  # fmt: skip
 
 
 def query_request_model(settings: Settings) -> type[BaseModel]:

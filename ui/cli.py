@@ -116,7 +116,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
     pipeline = Pipeline(_settings())
-    history: list[dict[str, str]] = []
+    history: list[dict] = []
     interactive = sys.stdin.isatty()
     if interactive:
         print(CHAT_HELP, file=sys.stderr)
@@ -144,7 +144,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             if answer.standalone_question != answer.question:
                 print(f"(searched for: {answer.standalone_question})")
             print(format_answer(answer), end="\n\n", flush=True)
-        history.append({"question": answer.standalone_question, "answer": answer.short_answer or answer.answer})
+        history.append(answer.history_turn())
 
 
 def format_answer(answer) -> str:

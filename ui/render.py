@@ -121,12 +121,7 @@ def answered_turn(n: int, answer: Answer, article_texts: dict[str, str]) -> dict
     """A finished turn as the browser session keeps it: what the next question is resolved against, and its HTML
     (rendered once: the article texts it highlights are not kept)."""
     html = _asked(n, answer.question, answer.standalone_question) + answer_html(answer, article_texts, f"t{n}-cite")
-    return {
-        "question": answer.question,
-        "standalone": answer.standalone_question or answer.question,
-        "answer": answer.short_answer or answer.answer,
-        "html": f'<div class="rag-turn" id="turn-{n}">{html}</div>',
-    }
+    return {**answer.history_turn(), "html": f'<div class="rag-turn" id="turn-{n}">{html}</div>'}
 
 
 def pending_turn(n: int, question: str, written: str) -> dict:

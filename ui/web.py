@@ -51,7 +51,7 @@ def build_ui(service: Service) -> gr.Blocks:
         """Yields the conversation while the model writes (generative mode), then with the verified answer added.
         ``turns`` (the browser session's state) holds every earlier turn; the server keeps none."""
         mode = "generative" if mode == GENERATIVE else "extractive"
-        history = [{"question": t["standalone"], "answer": t["answer"]} for t in turns][-HISTORY_TURNS_MAX:]
+        history = [{k: t[k] for k in ("question", "answer", "articles")} for t in turns][-HISTORY_TURNS_MAX:]
         n = len(turns) + 1
         written = ""
         try:

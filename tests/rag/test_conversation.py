@@ -191,3 +191,9 @@ def test_history_is_checked_with_reasons():
         check_history([{"question": "x" * 11}], 10)
     with pytest.raises(BadQuestion, match="a list"):
         check_history("Who?", 1000)
+    # the articles an answer cited come back with it, checked
+    assert check_history([{"question": "Who?", "articles": ["a", "b", "a"]}], 1000) == [Turn("Who?", "", ("a", "b"))]
+    with pytest.raises(BadQuestion, match="turn 1: articles must be a list of article ids"):
+        check_history([{"question": "Who?", "articles": "a"}], 1000)
+    with pytest.raises(BadQuestion, match="turn 1: 21 articles; the limit is 20"):
+        check_history([{"question": "Who?", "articles": [str(i) for i in range(21)]}], 1000)

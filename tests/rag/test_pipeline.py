@@ -129,3 +129,24 @@ def test_cli_ask_readable_and_json(pipeline, capsys, monkeypatch):
     assert doc["short_answer"] == "Keith Kellogg" and doc["citations"][0]["start"] >= 0
     assert main(["ask", "   "]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def two_towns(tmp_path_factory):
+    home, folder = tmp_path_factory.mktemp("towns-home"), tmp_path_factory.mktemp("towns")
+    for town, cost in (("Port Elm", "4 million euros"), ("Lindholm", "9 million euros")):
+        write_json_article(folder / f"{town.split()[-1].lower()}.json", id=town.split()[-1].lower(),
+                           title=f"{town} square reopens", text=f"The main square of {town} reopened on Monday "
+                           f"after a year of works. The mayor said the works cost {cost}.")  # fmt: skip
+    settings = Settings(home=home)
+    index_paths([folder], settings)
+    return Pipeline(settings)
+
+
+@pytest.mark.parametrize(("cited", "cost"), [("elm", "4 million euros"), ("lindholm", "9 million euros")])
+def test_a_follow_up_prefers_the_article_the_previous_turn_cited(two_towns, cited, cost):
+    """Two articles answer "What did the mayor say the works cost?"; after a turn that cited one of them, the
+    follow-up is answered from it (the client sends the cited ids back with the turn)."""
+    history = [{"question": "When did the main square reopen?", "answer": "on Monday", "articles": [cited]}]
+    answer = two_towns.ask("What did the mayor say the works cost?", history=history)
+    assert answer.short_answer == cost and answer.citations[0].article_id == cited

@@ -157,8 +157,9 @@ def test_a_follow_up_is_answered_through_its_history(client):
         client.get(f"/articles/{citation['article_id']}").json()["text"][citation["start"] : citation["end"]]
         == (citation["quote"])
     )
-    # the full answer text is history too, and the stream takes the same body
-    history = [{"question": first["question"], "answer": first["answer"]}]
+    # the full answer text is history too, with the articles it cited, and the stream takes the same body
+    cited = [c["article_id"] for c in first["citations"]]
+    history = [{"question": first["question"], "answer": first["answer"], "articles": cited}]
     with client.stream("POST", "/query/stream", json={"question": "What is his rank?", "history": history}) as r:
         events = [line for line in r.iter_lines() if line.startswith("data: ")]
     assert "Keith Kellogg" in json.loads(events[-1][len("data: ") :])["standalone_question"]
@@ -174,6 +175,8 @@ def test_a_follow_up_is_answered_through_its_history(client):
         ([{"question": "", "answer": "Kellogg"}], "at least 1 character"),
         ([{"question": "Who?", "answer": "K", "extra": 1}], "Extra inputs"),
         (["Who proposed it?"], "valid dictionary"),
+        ([{"question": "Who?", "articles": ["x"] * 21}], "at most 20 items"),
+        ([{"question": "Who?", "articles": [""]}], "at least 1 character"),
         ({"question": "Who?"}, "valid list"),
     ],
 )  # fmt: skip
