@@ -70,6 +70,8 @@ _ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never 
 _ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
               "union council government administration ministry")  # fmt: skip
 _ORG_NOUN_SET = set(_ORG_NOUNS.split(" "))
+_GROUP_NOUNS = "family people public squad side board staff crew committee jury police opposition"
+_COLLECTIVE = _ORG_NOUN_SET | set(_GROUP_NOUNS.split(" "))  # one body that "they" may stand for
 # what a company is called in a question that asks for one: "Which Russian energy giant…?"
 _ORG_KIND_NOUN_LIST = ("giant producer firm newspaper paper outlet broadcaster network insurer lender carrier airline "
                        "maker manufacturer operator exchange retailer supplier channel")  # fmt: skip
@@ -226,13 +228,21 @@ def _expletive(token) -> bool:
 def _determined(token):
     """The noun a demonstrative determines: the word a determiner determines is a noun whatever the tagger says
     ("that firm" tagged ADJ); in "Which court ruled that sale illegal?" the tagger's "that" starts a clause with
-    no verb, so it is a determiner too."""
+    no verb, so it is a determiner too, and so is a "that" the tagger calls a pronoun before a noun."""
     doc = token.doc
     if token.dep_ == "det" and token.head.i == token.i + 1:
         return token.head
     if (token.dep_ == "mark" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "NOUN"
             and token.head.pos_ not in ("VERB", "AUX")):  # fmt: skip
         return doc[token.i + 1]
+    if token.pos_ == "PRON" and token.dep_ == "nsubj" and token.i + 1 < len(doc) and doc[token.i + 1].is_alpha:
+        # "…considered that deal valid?", "What time does that record stand at?": with "the" for "that" the word
+        # after it is a singular noun, so "that" determined it
+        text = doc.text[: token.idx] + "the" + doc.text[token.idx + len(token.text) :]
+        again = next((t for t in _parse(text) if t.idx == token.idx), None)
+        following = again.doc[again.i + 1] if again is not None and again.i + 1 < len(again.doc) else None
+        if following is not None and following.tag_ == "NN" and token.lower_ in ("that", "this"):
+            return doc[token.i + 1]
     return None
 
 
@@ -268,7 +278,7 @@ def _candidates(turn: Turn) -> list[Candidate]:
                 and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
             # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
             head = chunk.root.text.lower()
-            labels = (ROLE_NOUN,) if head in _PERSON_NOUNS else ("ORG",) if _collective(head) else (NOUN,)
+            labels = (ROLE_NOUN,) if head in _PERSON_NOUNS else ("ORG",) if head in _ORG_NOUN_SET else (NOUN,)
             out.append(Candidate(text, labels, _role(chunk.root), _plural(chunk)))
     return sorted(out, key=lambda c: c.role)
 
@@ -305,8 +315,8 @@ def _modifier(entity) -> bool:
 
 
 def _collective(text: str) -> bool:
-    """ "the incoming Trump administration", "the government": one body that "they" may stand for."""
-    return text.lower().split()[-1] in _ORG_NOUN_SET
+    """ "the incoming Trump administration", "the Assad family": one body that "they" may stand for."""
+    return text.lower().split()[-1] in _COLLECTIVE
 
 
 def _asked(chunk) -> bool:
@@ -338,7 +348,9 @@ def _proper(text: str) -> bool:
 def _labels(entity) -> tuple[str, ...]:
     """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
     "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; a name ending in a company's
-    word ("Highland Gold", "Alfa Bank") is a company whatever the tagger says."""
+    word ("Highland Gold", "Alfa Bank") or an acronym ("CNPC") is an organisation whatever the tagger says."""
+    if entity.label_ == "PERSON" and len(entity) == 1 and re.fullmatch(r"[A-Z]{2,6}", entity.text):
+        return ("ORG", entity.label_)  # "CNPC", tagged a person: an acronym names an organisation
     if entity.label_ == "PERSON" and len(entity) == 1:
         return ("PERSON", UNSURE)
     words = _name(entity).split()
@@ -466,15 +478,21 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
                 continue
             chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") in same
                       and (sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1 or _attached(c))]  # fmt: skip
+            if chunks and (chunk := max(chunks, key=len))[0].lower_ == "whose" and turn.answer.strip():
+                # "Whose 60m world record…?" → "Maurice Greene": "Maurice Greene's 60m world record"
+                return f"{_possessive(turn.answer.strip().rstrip('.'))} {chunk[1:].text}"
             if chunks:
-                return _definite(max(chunks, key=len))
+                return _definite(chunk)
     if (
         newest
         and newest[0].labels[0] not in ("PERSON", NUMBER, *NUMERIC_LABELS)
         and len(newest[0].text.split()) <= 6
         and same == {head}
     ):  # "that sale" is no firm: Krivorizhstal's sale
-        return newest[0].text
+        # a description is the thing ("that contract" → "a gas supply contract"); a name owns it ("that study"
+        # after "Which organisation produced the study?" → "the Centre for Economic Policy Research's study")
+        named = {PHRASE, NOUN, NUMBER}.isdisjoint(newest[0].labels)
+        return f"{_possessive(newest[0].text)} {noun.text}" if named else newest[0].text
     if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True, question=question):
         return f"{_possessive(found.text)} {noun.text}"
     return None
@@ -509,7 +527,15 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     same_kind = [e for e in doc.ents if e.label_ in labels]
     if not same_kind and "DATE" in labels:  # "How has S&P now classed…?" + "And before?": the time word swaps
         same_kind = [doc[t.i : t.i + 1] for t in doc if t.lower_ in _TIME_WORDS]
-    if same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
+    first = focus.split()[0].lower()
+    preps = [t for t in doc if t.dep_ == "prep" and t.lower_ == first and t.i + 1 < len(doc)]
+    if preps:  # "…against the euro after Bush's win?" + "What about against the yen?": the phrase swaps whole
+        shared = set(focus.lower().split()[1:])
+        kind = {t.i for e in same_kind for t in e}
+        prep = max(preps, key=lambda t: (len(shared & {w.lower_ for w in t.subtree}),
+                                         bool(kind & {w.i for w in t.subtree}), t.i))  # fmt: skip
+        target = doc[prep.i : prep.right_edge.i + 1]
+    elif same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
         target = same_kind[0]
     elif not labels and (chunks := [c for c in doc.noun_chunks if c.root.pos_ in ("NOUN", "PROPN")]):
         target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps

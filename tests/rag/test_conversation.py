@@ -121,6 +121,12 @@ def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question
          [Turn("What is the US budget shortfall projected to rise to?", "$427bn"),
           Turn("What does Bush want to bring the US budget shortfall down to?", "$230bn")],
          "Which senator was pleased the administration was tackling the US budget shortfall?"),
+        # "they" may be a family; an acronym the tagger calls a person is an organisation
+        ("How long had they been in power?", [Turn("Whose rule came to an end in Syria?", "the Assad family")],
+         "How long had the Assad family been in power?"),
+        ("What did it opt for instead?",
+         [Turn("What might have put CNPC off becoming a shareholder?", "the possibility of litigation from Yukos")],
+         "What did CNPC opt for instead?"),
         # "London-listed" names no referent; the company the question was about is
         ("What share of Russia's oil production does it have?",
          [Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")],
@@ -141,6 +147,19 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
         # the tagger's "that" starts a clause with no verb: a determiner; a sale is no firm
         ("Which court ruled that sale illegal?", [Turn("When was Krivorizhstal sold?", "in June 2004")],
          "Which court ruled Krivorizhstal's sale illegal?"),
+        # "that" tagged a pronoun before a noun still determines it; "Whose …?" gives the answer the noun
+        ("What time does that record stand at?",
+         [Turn("Whose 60m world record were Gardener's times well short of?", "Maurice Greene")],
+         "What time does Maurice Greene's 60m world record stand at?"),
+        # a named answer owns a noun of no known kind ("that study")
+        ("According to that study, what is the effect of raising taxes?",
+         [Turn("Which organisation produced the study?", "the Centre for Economic Policy Research")],
+         "According to the Centre for Economic Policy Research's study, what is the effect of raising taxes?"),
+        # a focus that starts with a preposition swaps the phrase of that preposition, the one most like it
+        ("What about against the yen?", [Turn("How did the dollar move against the euro after Bush's win?", "")],
+         "How did the dollar move against the yen after Bush's win?"),
+        ("And in the men's 200m?", [Turn("Who finished fourth in the men's 400m in Glasgow?", "Brett Rund")],
+         "Who finished fourth in the men's 200m in Glasgow?"),
         # "And before?" swaps the previous question's time word
         ("And before?", [Turn("How has Standard & Poor's now classed Russian bonds?", "investment grade")],
          "How has Standard & Poor's before classed Russian bonds?"),
