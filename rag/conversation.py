@@ -280,6 +280,10 @@ def _candidates(turn: Turn) -> list[Candidate]:
             head = chunk.root.text.lower()
             labels = (ROLE_NOUN,) if head in _PERSON_NOUNS else ("ORG",) if head in _ORG_NOUN_SET else (NOUN,)
             out.append(Candidate(text, labels, _role(chunk.root), _plural(chunk)))
+        elif chunk.root.pos_ == "PROPN" and not chunk.ents and _proper(name := _phrase(chunk)):
+            # a name the tagger missed ("Group Menatep"): a company when a word says so, else perhaps one
+            org = any(w.lower() in _ORG_WORDS for w in name.split())
+            out.append(Candidate(name, ("ORG",) if org else (UNSURE,), _role(chunk.root), False))
     return sorted(out, key=lambda c: c.role)
 
 
@@ -499,8 +503,8 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
 
 
 def _attached(chunk):
-    """The phrase a noun's "of", "with", "between" or "for" attaches ("the merger" → "with Rosneft"), if any."""
-    preps = [t for t in chunk.root.rights if t.dep_ == "prep" and t.lower_ in ("of", "with", "between", "for")
+    """The phrase a noun's "of", "with", "between", "for" or "in" attaches ("the merger" → "with Rosneft"), if any."""
+    preps = [t for t in chunk.root.rights if t.dep_ == "prep" and t.lower_ in ("of", "with", "between", "for", "in")
              and any(c.dep_ == "pobj" and c.lower_ not in _QUESTION_WORDS for c in t.children)]  # fmt: skip
     return chunk.doc[preps[0].i : preps[0].right_edge.i + 1] if preps else None
 

@@ -121,6 +121,10 @@ def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question
          [Turn("What is the US budget shortfall projected to rise to?", "$427bn"),
           Turn("What does Bush want to bring the US budget shortfall down to?", "$230bn")],
          "Which senator was pleased the administration was tackling the US budget shortfall?"),
+        # a name the tagger missed is still a candidate ("Group Menatep" is no entity to it here)
+        ("Which of its directors warned the buyers?",
+         [Turn("What has Group Menatep already asked Rosneft to repay?", "a $900m loan")],
+         "Which of Group Menatep's directors warned the buyers?"),
         # "they" may be a family; an acronym the tagger calls a person is an organisation
         ("How long had they been in power?", [Turn("Whose rule came to an end in Syria?", "the Assad family")],
          "How long had the Assad family been in power?"),
@@ -151,6 +155,10 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
         ("What time does that record stand at?",
          [Turn("Whose 60m world record were Gardener's times well short of?", "Maurice Greene")],
          "What time does Maurice Greene's 60m world record stand at?"),
+        # "that hearing" keeps where it is held
+        ("When does that hearing begin?",
+         [Turn("Which bankruptcy judge will hold a two-day hearing in Houston?", "Letitia Clark")],
+         "When does the two-day hearing in Houston begin?"),
         # a named answer owns a noun of no known kind ("that study")
         ("According to that study, what is the effect of raising taxes?",
          [Turn("Which organisation produced the study?", "the Centre for Economic Policy Research")],
