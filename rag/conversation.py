@@ -5,11 +5,13 @@ Resolution needs no LLM. spaCy's small English pipeline tags the question (``him
 may be possessive, "is there" is existential) and finds the candidates in the earlier turns: their short answers,
 the named entities of their answers and questions, and their questions' noun phrases. The rules, one per kind of
 reference, were developed on ``evals/data/conversations_dev.jsonl`` and are measured on the multi-turn eval set
-(``rag eval --conversations``):
+(``rag eval --conversations``); each batch of dev conversations was written before the rules it led to, so a new
+batch first measures how the rules carry over:
 
 - he/him/his/she/her → a person; it/its → an organisation or another named thing, else a short answer that
   names no entity, else a place; they/them/their → a short answer phrase ("the incoming Trump administration"),
-  else an organisation, a group, a place, and a plural or a body ("the administration") before a single thing;
+  else an organisation, a group, a place, and a plural or a body ("the administration", "the Assad family")
+  before a single thing;
   possessives become "X's". The previous answer wins when it is a name of a fitting kind (a follow-up most often
   asks about what was just answered; "Which Russian energy giant…?" → "Gazprom" names a company); otherwise the
   first fitting kind in order of preference, newest turn first, in a turn what the conversation said more than
@@ -20,14 +22,17 @@ reference, were developed on ``evals/data/conversations_dev.jsonl`` and are meas
   Saulnier?"); "how cold does it get" has no referent, "how profitable is it" has. The small tagger errs on
   names, so a one-word "person" ("Yukos") may also be "it", a two- or three-word capitalised "organisation"
   ("Oleg Rybachuk") may be "he" when no person is named, "he" may be a phrase naming a role ("Yukos's chief
-  financial officer"), and a name it cuts short runs on ("Group" → "Group Menatep").
+  financial officer"), a name it cuts short runs on ("Group" → "Group Menatep"), a capitalised name it misses is
+  still a candidate, and an acronym ("CNPC") or a name ending in a company's word ("Highland Gold") is a company.
 - there → "in X" for a place (or the previous short answer when it is a name, or an event);
 - that/this/these/those + noun → the longest phrase with the same noun, or for an event another word for it
-  ("that deal" → "the merger with Rosneft"), in an earlier turn; else the previous answer when it names a thing
-  ("that region" → "Europe"); else "X's noun" ("that sale" → "Krivorizhstal's sale");
-- "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its entity of X's kind (or
-  its time word: "And before?" after "…now classed…?"; or, for a phrase that names no entity, its last noun
-  phrase) replaced by X.
+  ("that deal" → "the merger with Rosneft"), in an earlier turn, or the answer's when the question asked "Whose
+  …?"; else the previous answer when it describes the thing ("that region" → "Europe"), or owns it when it is a
+  name ("that study" → "the Centre for Economic Policy Research's study"); else "X's noun" ("that sale" →
+  "Krivorizhstal's sale");
+- "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its phrase of X's
+  preposition ("against the yen" for "against the euro"), its entity of X's kind, its time word ("And before?"
+  after "…now classed…?"), or, for a phrase that names no entity, its last noun phrase, replaced by X.
 
 When nothing can be resolved the question is asked as it is. The service is stateless: the client sends the
 turns, so any replica can answer any turn.
