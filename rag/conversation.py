@@ -64,8 +64,8 @@ PLACE = ("GPE", "LOC", "FAC")
 THERE = (*PLACE, "EVENT", "WORK_OF_ART")  # "there" after "Davos", which the small tagger calls a work of art
 NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
-            "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP}  # fmt: skip
-POSSESSIVES = {"his", "hers", "its", "their"}
+            "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP, "theirs": GROUP}  # fmt: skip
+POSSESSIVES = {"his", "hers", "its", "their", "theirs"}
 _POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
 # What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
 _PLACE_NOUNS = "region country nation state city town village area province county capital"
@@ -145,7 +145,9 @@ class Resolution:
     rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis
 
 
-ANSWER, SUBJECT, POSSESSOR, OTHER = range(4)  # a candidate's role in its turn, most central first
+# a candidate's role in its turn, most central first; ASIDE: a name inside an answer that is a clause or an
+# explanation ("to punish Mikhail Khodorkovsky for backing the opposition"), after the question's own names
+ANSWER, SUBJECT, POSSESSOR, OTHER, ASIDE = range(5)
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
             if found is None and kinds == PERSON:  # the tagger knows "Rinat Akhmetov" as no person
                 found = _proper_answer(history, avoid=PLACE)
             if found:
-                text = _possessive(found.text) if possessive else found.text
+                alone = word in ("hers", "theirs") and token.i and token.nbor(-1).lower_ == "of"  # "of theirs"
+                text = _possessive(found.text) if possessive and not alone else found.text
                 return _replace(question, token, text, found.text, "possessive" if possessive else "pronoun")
         elif (word in DEMONSTRATIVES and (noun := _determined(token))
               and (phrase := _demonstrative(noun, history, question))):  # fmt: skip
@@ -215,11 +218,15 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
 
 
 def _expletive(token) -> bool:
-    """ "How cold does it get there?", "Is it true that…": an "it" that stands for nothing ("How profitable is
-    it?" stands for something)."""
+    """ "How cold does it get there?", "Is it true that…", "How long did it take to…": an "it" that stands for
+    nothing ("How profitable is it?" stands for something)."""
     if token.dep_ == "expl":
         return True
     head = token.head
+    if token.lower_ == "it" and head.lower_ in ("take", "takes", "took", "taken") and any(
+        c.dep_ in ("advcl", "xcomp") and c.i > head.i for c in head.children
+    ):  # fmt: skip
+        return True  # "How many elections did it take for him to become president?"
     if (
         token.text.lower() != "it"
         or token.dep_ != "nsubj"
@@ -253,7 +260,7 @@ def _determined(token):
 
 def _is_phrase(text: str) -> bool:
     """ "Carpenter", "the second quarter", "in 2001": an elliptical focus, not a clause ("how much does it cost")."""
-    return len(text.split()) <= 5 and not _has_verb(_parse(text))
+    return len(text.split()) <= 8 and not _has_verb(_parse(text))
 
 
 def _candidates(turn: Turn) -> list[Candidate]:
@@ -265,15 +272,16 @@ def _candidates(turn: Turn) -> list[Candidate]:
         doc = _parse(answer)
         # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
         whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
-        if len(answer.split()) <= 8 and _is_noun_phrase(doc):  # the short answer is the referent ("Keith Kellogg")
+        phrase = _is_noun_phrase(doc)
+        if len(answer.split()) <= 8 and phrase:  # the short answer is the referent ("Keith Kellogg")
             numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
             labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
             if (kind := _asked_kind(turn.question)) and kind not in labels and _proper(answer):
                 labels = (*labels, kind)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
             out.append(Candidate(answer, labels, ANSWER, _plural(doc[:])))
         # the longest names first: "Keith Kellogg" before a stray "Gen"
-        out += [Candidate(_name(e), _labels(e), OTHER, _plural(e)) for e in sorted(doc.ents, key=lambda e: -len(e.text))
-                if not _modifier(e)]  # fmt: skip
+        out += [Candidate(_name(e), _labels(e), OTHER if phrase else ASIDE, _plural(e))
+                for e in sorted(doc.ents, key=lambda e: -len(e.text)) if not _modifier(e)]  # fmt: skip
     question = _parse(turn.question)
     out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in map(_whole_name, question.ents)
             if not (len(e) > 1 and _has_verb(e)) and not _modifier(e)]  # fmt: skip
@@ -296,7 +304,8 @@ def _plural(span) -> bool:
     """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
     root = span.root
     joined = any(t.dep_ == "conj" for t in root.children) and not any(t.text == "&" for t in root.children)
-    return (root.tag_ == "NNS" and root.text.islower()) or joined  # "Standard & Poor's" is one firm
+    people = getattr(span, "label_", "") == "NORP" and root.dep_ not in ("amod", "compound")  # "the Chinese"
+    return (root.tag_ == "NNS" and root.text.islower()) or joined or people  # "Standard & Poor's" is one firm
 
 
 def _has_verb(tokens) -> bool:
@@ -305,14 +314,17 @@ def _has_verb(tokens) -> bool:
 
 
 def _whole_name(entity):
-    """ "Group Menatep", which the small tagger cuts to "Group": a name runs on over the proper nouns it qualifies."""
+    """ "Group Menatep", which the small tagger cuts to "Group": a name runs on over the proper nouns it qualifies;
+    a people keeps its article ("the Chinese")."""
     from spacy.tokens import Span
 
-    end = entity.end
-    while end < len(entity.doc) and entity.doc[end - 1].dep_ == "compound" and entity.doc[end].pos_ == "PROPN" \
-            and entity.doc[end - 1].head.i >= end:  # fmt: skip
+    doc, start, end = entity.doc, entity.start, entity.end
+    while end < len(doc) and doc[end - 1].dep_ == "compound" and doc[end].pos_ == "PROPN" \
+            and doc[end - 1].head.i >= end:  # fmt: skip
         end += 1
-    return Span(entity.doc, entity.start, end, label=entity.label_) if end > entity.end else entity
+    if entity.label_ == "NORP" and start and doc[start - 1].lower_ == "the" and _plural(entity):
+        start -= 1
+    return Span(doc, start, end, label=entity.label_) if (start, end) != (entity.start, entity.end) else entity
 
 
 def _modifier(entity) -> bool:
@@ -528,8 +540,14 @@ def _definite(chunk) -> str:
 
 
 def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
-    """ "What about Carpenter?" after "What did Kellogg propose?" → "What did Carpenter propose?"."""
-    labels = {e.label_ for e in _parse(focus).ents}
+    """ "What about Carpenter?" after "What did Kellogg propose?" → "What did Carpenter propose?"; "And Nick
+    Buckfield in the pole vault?" swaps the name, then the phrase of its preposition."""
+    parsed = _parse(focus)
+    split = next((t for t in parsed[1:] if t.dep_ == "prep" and t.head.i < t.i and parsed[0].pos_ != "ADP"), None)
+    if split is not None:
+        head, phrase = focus[: split.idx].strip(), focus[split.idx :]
+        return _ellipsis(question, phrase, _ellipsis(question, head, previous).standalone)
+    labels = {e.label_ for e in parsed.ents}
     if not labels and focus.lower() in _TIME_WORDS:  # "And now?" after "…worth in 2003?"
         labels = {"DATE"}
     doc = _parse(previous)

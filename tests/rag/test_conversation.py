@@ -121,6 +121,22 @@ def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question
          [Turn("What is the US budget shortfall projected to rise to?", "$427bn"),
           Turn("What does Bush want to bring the US budget shortfall down to?", "$230bn")],
          "Which senator was pleased the administration was tackling the US budget shortfall?"),
+        # a people is plural ("the Chinese"); "of theirs" becomes "of X"
+        ("What are they more interested in guaranteeing?",
+         [Turn("What are the Chinese trying to get in Russia?", "some leverage")],
+         "What are the Chinese more interested in guaranteeing?"),
+        ("What ability of theirs had been stifled?",
+         [Turn("Which two firms fought over Yugansk?", "Gazprom and Rosneft")],
+         "What ability of Gazprom and Rosneft had been stifled?"),
+        # a name inside an answer that is an explanation comes after the question's own names
+        ("What is his company believed to have fallen victim to?",
+         [Turn("What do many believe was the motive for Mikhail Khodorkovsky's prosecution?",
+               "to remove a rival to Vladimir Putin")],
+         "What is Mikhail Khodorkovsky's company believed to have fallen victim to?"),
+        # "it takes … to …" has no referent; the next reference does
+        ("How many elections did it take for him to become president?",
+         [Turn("At what event did Yushchenko say Krivorizhstal was stolen?", "an investors' conference")],
+         "How many elections did it take for Yushchenko to become president?"),
         # a name the tagger missed is still a candidate ("Group Menatep" is no entity to it here)
         ("Which of its directors warned the buyers?",
          [Turn("What has Group Menatep already asked Rosneft to repay?", "a $900m loan")],
@@ -168,6 +184,10 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
          "How did the dollar move against the yen after Bush's win?"),
         ("And in the men's 200m?", [Turn("Who finished fourth in the men's 400m in Glasgow?", "Brett Rund")],
          "Who finished fourth in the men's 200m in Glasgow?"),
+        # a name and a phrase: both swap
+        ("And Nick Buckfield in the pole vault?",
+         [Turn("Where did Britain's Tosin Oke finish in the triple jump?", "fourth")],
+         "Where did Britain's Nick Buckfield finish in the pole vault?"),
         # "And before?" swaps the previous question's time word
         ("And before?", [Turn("How has Standard & Poor's now classed Russian bonds?", "investment grade")],
          "How has Standard & Poor's before classed Russian bonds?"),
