@@ -62,6 +62,7 @@ THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, UNSURE,
 GROUP = (PHRASE, "ORG", "NORP", "GPE", NOUN, "PERSON")
 PLACE = ("GPE", "LOC", "FAC")
 THERE = (*PLACE, "EVENT", "WORK_OF_ART")  # "there" after "Davos", which the small tagger calls a work of art
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
 NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP, "theirs": GROUP}  # fmt: skip
@@ -564,6 +565,8 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
         target = doc[prep.i : prep.right_edge.i + 1]
     elif same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
         target = same_kind[0]
+    elif labels and _proper(focus) and len(names := [e for e in doc.ents if e.label_ in _NAME_LABELS]) == 1:
+        target = names[0]  # "…the mayor of Leeds…?" + "What about Bristol?", which the tagger calls a company
     elif not labels and (chunks := [c for c in doc.noun_chunks if c.root.pos_ in ("NOUN", "PROPN")]):
         target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps
     else:  # nothing of its kind to swap: ask the previous question about it

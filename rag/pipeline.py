@@ -115,12 +115,17 @@ class Pipeline:
             raise IndexMissing(f"the index in {self.store.where} is empty: run `rag index PATH` first")
         timings: dict[str, float] = {}
 
-        text = asked
+        text, cited = asked, set()
         if turns:
             t = time.perf_counter()
-            text = validate(condense(asked, turns), self.settings.max_question_chars) if condense else resolve(
-                asked, turns).standalone  # fmt: skip
+            if condense:
+                text = validate(condense(asked, turns), self.settings.max_question_chars)
+            else:
+                resolution = resolve(asked, turns)
+                text = resolution.standalone
             timings["resolve"] = elapsed_ms(t)
+            if condense or resolution.rule != "ellipsis":  # "What about the WTO?" may leave the article
+                cited = set(turns[-1].articles)
 
         t = time.perf_counter()
         query_vector = self.embedder.get_query_embedding(text)
@@ -138,7 +143,6 @@ class Pipeline:
             timings["rerank"] = elapsed_ms(t)
 
         t = time.perf_counter()
-        cited = set(turns[-1].articles) if turns else set()
         if cited and self.settings.follow_up_prior:  # the best passage of the previous turn's articles is read first
             first = next((i for i, p in enumerate(passages) if p.article_id in cited), 0)
             passages = [passages[first], *passages[:first], *passages[first + 1 :]]

@@ -184,6 +184,9 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
          "How did the dollar move against the yen after Bush's win?"),
         ("And in the men's 200m?", [Turn("Who finished fourth in the men's 400m in Glasgow?", "Brett Rund")],
          "Who finished fourth in the men's 200m in Glasgow?"),
+        # the tagger calls Bristol a company and Leeds a place: the previous question's only name still swaps
+        ("What about Bristol?", [Turn("What did the mayor of Leeds say the works cost?", "4 million pounds")],
+         "What did the mayor of Bristol say the works cost?"),
         # a name and a phrase: both swap
         ("And Nick Buckfield in the pole vault?",
          [Turn("Where did Britain's Tosin Oke finish in the triple jump?", "fourth")],

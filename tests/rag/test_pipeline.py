@@ -134,8 +134,8 @@ def test_cli_ask_readable_and_json(pipeline, capsys, monkeypatch):
 @pytest.fixture(scope="module")
 def two_towns(tmp_path_factory):
     home, folder = tmp_path_factory.mktemp("towns-home"), tmp_path_factory.mktemp("towns")
-    for town, cost in (("Port Elm", "4 million euros"), ("Lindholm", "9 million euros")):
-        write_json_article(folder / f"{town.split()[-1].lower()}.json", id=town.split()[-1].lower(),
+    for town, cost in (("Leeds", "4 million pounds"), ("Bristol", "9 million pounds")):
+        write_json_article(folder / f"{town.lower()}.json", id=town.lower(),
                            title=f"{town} square reopens", text=f"The main square of {town} reopened on Monday "
                            f"after a year of works. The mayor said the works cost {cost}.")  # fmt: skip
     settings = Settings(home=home)
@@ -143,10 +143,19 @@ def two_towns(tmp_path_factory):
     return Pipeline(settings)
 
 
-@pytest.mark.parametrize(("cited", "cost"), [("elm", "4 million euros"), ("lindholm", "9 million euros")])
+@pytest.mark.parametrize(("cited", "cost"), [("leeds", "4 million pounds"), ("bristol", "9 million pounds")])
 def test_a_follow_up_prefers_the_article_the_previous_turn_cited(two_towns, cited, cost):
     """Two articles answer "What did the mayor say the works cost?"; after a turn that cited one of them, the
     follow-up is answered from it (the client sends the cited ids back with the turn)."""
     history = [{"question": "When did the main square reopen?", "answer": "on Monday", "articles": [cited]}]
     answer = two_towns.ask("What did the mayor say the works cost?", history=history)
     assert answer.short_answer == cost and answer.citations[0].article_id == cited
+
+
+def test_an_ellipsis_may_leave_the_article_the_previous_turn_cited(two_towns):
+    """ "What about Bristol?" names what the follow-up is about now: the cited article gets no preference."""
+    history = [{"question": "What did the mayor of Leeds say the works cost?", "answer": "4 million pounds",
+                "articles": ["leeds"]}]  # fmt: skip
+    answer = two_towns.ask("What about Bristol?", history=history)
+    assert answer.standalone_question == "What did the mayor of Bristol say the works cost?"
+    assert answer.short_answer == "9 million pounds" and answer.citations[0].article_id == "bristol"
