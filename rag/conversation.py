@@ -168,6 +168,10 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
         elif (word in DEMONSTRATIVES and (noun := _determined(token))
               and (phrase := _demonstrative(noun, history, question))):  # fmt: skip
             start, end = token.idx, noun.idx + len(noun.text)
+            doc = noun.doc
+            if noun.lower_ in ("kind", "type", "sort") and noun.i + 2 < len(doc) and doc[noun.i + 1].lower_ == "of":
+                end = doc[noun.i + 2].idx + len(doc[noun.i + 2])  # "that kind of deal" → "a loan-for-oil deal"
+                phrase = phrase if phrase.split()[0].lower() in ("a", "an", "the") else f"a {phrase}"
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
     return Resolution(question, question)
@@ -291,6 +295,11 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
         first, _, rest = answer.partition(" ")
         return f"the {rest}" if first.lower() in _POSSESSIVE_DETERMINERS and rest else answer
+    asked = next(
+        (t.head for t in parse(history[-1].question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None
+    )
+    if answer and asked is not None and asked.lower_.rstrip("s") == head and len(answer.split()) <= 8:
+        return answer  # "Which gas monopoly…?" → "Gazprom": "that monopoly" is Gazprom
     kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
     if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
         return f"the {newest[0].text}"
@@ -348,6 +357,11 @@ def _definite(chunk) -> str:
 def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     """ "What about Carpenter?" after "What did Kellogg propose?" → "What did Carpenter propose?"; "And Nick
     Buckfield in the pole vault?" swaps the name, then the phrase of its preposition."""
+    shift = {"the year before": -1, "the previous year": -1, "the year after": 1, "the following year": 1,
+             "a year earlier": -1, "a year later": 1}.get(re.sub(r"^in\s+", "", focus.lower()))  # fmt: skip
+    if shift and (year := re.search(r"\b(?:19|20)\d\d\b", previous)):  # "…in 2001?" + "And the year before?"
+        said = str(int(year.group(0)) + shift)
+        return Resolution(question, previous[: year.start()] + said + previous[year.end() :], said, "ellipsis")
     parsed = parse(focus)
     split = next((t for t in parsed[1:] if t.dep_ == "prep" and t.head.i < t.i and parsed[0].pos_ != "ADP"), None)
     if split is not None:

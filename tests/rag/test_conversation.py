@@ -191,6 +191,16 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
         ("And Nick Buckfield in the pole vault?",
          [Turn("Where did Britain's Tosin Oke finish in the triple jump?", "fourth")],
          "Where did Britain's Nick Buckfield finish in the pole vault?"),
+        # "that monopoly" after "Which gas monopoly…?" is the answer; "that kind of deal" is the kind answered
+        ("Which company is that monopoly due to merge with?",
+         [Turn("Which gas monopoly was Gazpromneft formerly a unit of?", "Gazprom")],
+         "Which company is Gazprom due to merge with?"),
+        ("Which company concluded that kind of deal with Rosneft?",
+         [Turn("What kind of deal did ONGC rule out?", "loan-for-oil deal")],
+         "Which company concluded a loan-for-oil deal with Rosneft?"),
+        # "the year before" counts back from the year the previous question said
+        ("And the year before?", [Turn("How much did Sibneft pay in dividends in 2001?", "almost $1bn")],
+         "How much did Sibneft pay in dividends in 2000?"),
         # "And before?" swaps the previous question's time word
         ("And before?", [Turn("How has Standard & Poor's now classed Russian bonds?", "investment grade")],
          "How has Standard & Poor's before classed Russian bonds?"),
