@@ -26,12 +26,14 @@ batch first measures how the rules carry over:
 - there → "in X" for a place (or the previous short answer when it is a name, or an event);
 - that/this/these/those + noun → the longest phrase with the same noun, or for an event another word for it
   ("that deal" → "the merger with Rosneft"), in an earlier turn, or the answer's when the question asked "Whose
-  …?"; else the previous answer when it describes the thing ("that region" → "Europe"), or owns it when it is a
-  name ("that study" → "the Centre for Economic Policy Research's study"); else "X's noun" ("that sale" →
-  "Krivorizhstal's sale");
+  …?"; the answer itself when the question asked for it ("Which gas monopoly…?" → "that monopoly" is Gazprom,
+  "What kind of deal…?" → "that kind of deal" is "a loan-for-oil deal"); else the previous answer when it
+  describes the thing ("that region" → "Europe"), or owns it when it is a name ("that study" → "the Centre for
+  Economic Policy Research's study"); else "X's noun" ("that sale" → "Krivorizhstal's sale");
 - "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its phrase of X's
   preposition ("against the yen" for "against the euro"), its entity of X's kind, its time word ("And before?"
-  after "…now classed…?"), or, for a phrase that names no entity, its last noun phrase, replaced by X.
+  after "…now classed…?"), or, for a phrase that names no entity, its last noun phrase, replaced by X; "And the
+  year before?" counts back from the year it said.
 
 When nothing can be resolved the question is asked as it is. The service is stateless: the client sends the
 turns, so any replica can answer any turn.
