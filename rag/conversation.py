@@ -392,7 +392,10 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
         target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps
     else:  # nothing of its kind to swap: ask the previous question about it
         return Resolution(question, f"{previous.rstrip(' ?')}, {focus}?", focus, "ellipsis")
-    before, after = previous[: target.start_char], previous[target.end_char :]
+    end = target.end_char
+    while end < len(previous) and previous[end].isalnum():  # "60" of "60m": the tagger's number, the word's end
+        end += 1
+    before, after = previous[: target.start_char], previous[end:]
     if "DATE" in labels and focus.lower() in _TIME_WORDS and before.lower().endswith((" in ", " on ", " at ")):
         before = before[: before.rstrip().rfind(" ") + 1]  # "…worth in 2003?" + "And now?": "…worth now?"
     owner = [t for t in target if t.dep_ == "poss"]

@@ -187,6 +187,8 @@ def test_references_prefer_what_the_conversation_is_about(question, history, sta
         # the tagger calls Bristol a company and Leeds a place: the previous question's only name still swaps
         ("What about Bristol?", [Turn("What did the mayor of Leeds say the works cost?", "4 million pounds")],
          "What did the mayor of Bristol say the works cost?"),
+        # the tagger's quantity is "60" of "60m": the whole word swaps
+        ("And the 200m?", [Turn("Who won the 60m in Glasgow?", "Jason Gardener")], "Who won the 200m in Glasgow?"),
         # a name and a phrase: both swap
         ("And Nick Buckfield in the pole vault?",
          [Turn("Where did Britain's Tosin Oke finish in the triple jump?", "fourth")],
