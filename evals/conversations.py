@@ -120,15 +120,13 @@ def run_conversations(conversations: Sequence[Conversation], settings: Settings,
         for conversation in conversations:
             first = conversation.first
             said = _ask(pipeline, first, first.question, groups["first turns"])
-            history = [
-                {"question": first.question, "answer": _gold_answer(first), "articles": said.history_turn()["articles"]}
-            ]
+            history = [{"question": first.question, "answer": _gold_answer(first), "articles": said.cited_articles()}]
             bar.update(1)
             for follow in conversation.follow_ups:
                 answer = _ask(pipeline, follow.item, follow.item.question, groups["follow-ups"], history)
                 alone = _ask(pipeline, follow.item, follow.standalone, groups["standalone versions"])
                 history.append({"question": follow.standalone, "answer": _gold_answer(follow.item),
-                                "articles": answer.history_turn()["articles"]})  # fmt: skip
+                                "articles": answer.cited_articles()})  # fmt: skip
                 records.append(_record(conversation.id, follow, answer, alone))
                 bar.update(2)
     texts: dict[str, str] = {}

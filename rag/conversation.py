@@ -59,11 +59,13 @@ from rag.mentions import (
     ROLE_NOUN,
     UNSURE,
     Candidate,
+    asked_noun,
     candidates,
     collective,
     has_verb,
     parse,
     proper,
+    short,
 )
 from rag.sentences import ABBREVIATIONS
 
@@ -170,7 +172,6 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
         elif (word in DEMONSTRATIVES and (noun := _determined(token))
               and (phrase := _demonstrative(noun, history, question))):  # fmt: skip
             start, end = token.idx, noun.idx + len(noun.text)
-            doc = noun.doc
             if noun.lower_ in ("kind", "type", "sort") and noun.i + 2 < len(doc) and doc[noun.i + 1].lower_ == "of":
                 end = doc[noun.i + 2].idx + len(doc[noun.i + 2])  # "that kind of deal" → "a loan-for-oil deal"
                 phrase = phrase if phrase.split()[0].lower() in ("a", "an", "the") else f"a {phrase}"
@@ -189,11 +190,7 @@ def _expletive(token) -> bool:
         c.dep_ in ("advcl", "xcomp") and c.i > head.i for c in head.children
     ):  # fmt: skip
         return True  # "How many elections did it take for him to become president?"
-    if (
-        token.text.lower() != "it"
-        or token.dep_ != "nsubj"
-        or not any(c.dep_ in ("acomp", "oprd") for c in head.children)
-    ):
+    if token.lower_ != "it" or token.dep_ != "nsubj" or not any(c.dep_ in ("acomp", "oprd") for c in head.children):
         return False
     return head.lower_ not in ("is", "was", "be", "been", "are", "were", "'s") or any(
         c.dep_ in ("ccomp", "xcomp", "csubj") and c.i > token.i for c in head.children)  # fmt: skip
@@ -209,13 +206,14 @@ def _determined(token):
     if (token.dep_ == "mark" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "NOUN"
             and token.head.pos_ not in ("VERB", "AUX")):  # fmt: skip
         return doc[token.i + 1]
-    if token.pos_ == "PRON" and token.dep_ == "nsubj" and token.i + 1 < len(doc) and doc[token.i + 1].is_alpha:
+    if (token.lower_ in ("that", "this") and token.pos_ == "PRON" and token.dep_ == "nsubj"
+            and token.i + 1 < len(doc) and doc[token.i + 1].is_alpha):  # fmt: skip
         # "…considered that deal valid?", "What time does that record stand at?": with "the" for "that" the word
         # after it is a singular noun, so "that" determined it
         text = doc.text[: token.idx] + "the" + doc.text[token.idx + len(token.text) :]
         again = next((t for t in parse(text) if t.idx == token.idx), None)
         following = again.doc[again.i + 1] if again is not None and again.i + 1 < len(again.doc) else None
-        if following is not None and following.tag_ == "NN" and token.lower_ in ("that", "this"):
+        if following is not None and following.tag_ == "NN":
             return doc[token.i + 1]
     return None
 
@@ -241,14 +239,14 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     turns = [[c for c in candidates(turn.question, turn.answer) if _fits(c, said, definite, singular)]
              for turn in reversed(history[-1:] if strict else history)]  # fmt: skip
     newest = turns[0]
-    answer = history[-1].answer.strip().rstrip(".")
+    answer = short(history[-1].answer)
     if newest and newest[0].text == answer and set(newest[0].labels) & (set(kinds) - {PHRASE, NOUN}):
         return newest[0]
     plural = kinds == GROUP  # "they", "them", "their": a plural or a body ("the administration") before a thing
-    mentions = Counter(c.text.lower() for found in turns for c in {c.text: c for c in found}.values())
-    ranked = [(plural and not (c.plural or collective(c.text)), kinds.index(_kind(c, kinds, mentions)), back,
-               -mentions[c.text.lower()], c.role, c)
-              for back, found in enumerate(turns) for c in found if _kind(c, kinds, mentions)]  # fmt: skip
+    mentions = Counter(text for found in turns for text in {c.text.lower() for c in found})  # turns saying it
+    ranked = [(plural and not (c.plural or collective(c.text)), kinds.index(kind), back, -mentions[c.text.lower()],
+               c.role, c)
+              for back, found in enumerate(turns) for c in found if (kind := _kind(c, kinds, mentions))]  # fmt: skip
     return min(ranked, key=lambda r: r[:5])[5] if ranked else None
 
 
@@ -280,7 +278,7 @@ def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = 
 def _proper_answer(history: list[Turn], avoid: tuple[str, ...] = ()) -> Candidate | None:
     """The previous short answer when it is a name ("Kyiv" alone is no entity to the tagger), unless the tagger
     says it is of a kind in ``avoid`` ("there" is no person)."""
-    answer = history[-1].answer.strip().rstrip(".")
+    answer = short(history[-1].answer)
     if proper(answer) and not {e.label_ for e in parse(answer).ents} & set(avoid):
         return Candidate(answer, (), ANSWER)
     return None
@@ -293,14 +291,11 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     head = noun.text.lower().rstrip("s")
     same = next((group for group in _SAME_EVENT if head in group), {head})  # "that deal" → "the merger with Rosneft"
     newest = candidates(history[-1].question, history[-1].answer)
-    answer = history[-1].answer.strip().rstrip(".")
+    answer = short(history[-1].answer)
     if answer and head in answer.lower() and len(answer.split()) <= 8:  # "that article" after "Article 5"
         first, _, rest = answer.partition(" ")
         return f"the {rest}" if first.lower() in _POSSESSIVE_DETERMINERS and rest else answer
-    asked = next(
-        (t.head for t in parse(history[-1].question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None
-    )
-    if answer and asked is not None and asked.lower_.rstrip("s") == head and len(answer.split()) <= 8:
+    if answer and asked_noun(history[-1].question).rstrip("s") == head and len(answer.split()) <= 8:
         return answer  # "Which gas monopoly…?" → "Gazprom": "that monopoly" is Gazprom
     kinds = _NOUN_KINDS.get(head) or _NOUN_KINDS.get(noun.text.lower())
     if kinds == (NUMBER,) and newest and NUMBER in newest[0].labels:  # "that money" after "$27m"
@@ -318,7 +313,7 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
                       and (sum(t.dep_ != "det" and t.tag_ != "PRP$" for t in c) > 1 or _attached(c))]  # fmt: skip
             if chunks and (chunk := max(chunks, key=len))[0].lower_ == "whose" and turn.answer.strip():
                 # "Whose 60m world record…?" → "Maurice Greene": "Maurice Greene's 60m world record"
-                return f"{_possessive(turn.answer.strip().rstrip('.'))} {chunk[1:].text}"
+                return f"{_possessive(short(turn.answer))} {chunk[1:].text}"
             if chunks:
                 return _definite(chunk)
     if (

@@ -23,6 +23,7 @@ NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
 NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 # What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
 PLACE_NOUNS = "region country nation state city town village area province county capital"
+_PLACE_NOUN_SET = set(PLACE_NOUNS.split(" "))
 _ORG_WORD_LIST = ("bank group corporation corp company council commission fund party union ministry agency "
                   "association inc ltd plc gold oil gas energy press")  # fmt: skip
 _ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
@@ -79,7 +80,7 @@ def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
     noun phrase, then the names in it), then its question's names and noun phrases, each with its role. Cached:
     every request sends the earlier turns again."""
     out: list[Candidate] = []
-    answer = answer.strip().rstrip(".")
+    answer = short(answer)
     if answer:
         doc = parse(answer)
         # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
@@ -164,13 +165,23 @@ def _asked_kind(question: str) -> str | None:
     Russian energy giant…?" an organisation, "Which city…?" a place."""
     if re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I):
         return NAMED
-    wh = next((t for t in parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
-    noun = wh.head.lower_ if wh else ""
+    noun = asked_noun(question)
     if noun in PERSON_NOUNS:
         return NAMED
     if noun in _ORG_NOUN_SET or noun in _ORG_KIND_NOUNS:
         return "ORG"
-    return "GPE" if noun in PLACE_NOUNS.split(" ") else None
+    return "GPE" if noun in _PLACE_NOUN_SET else None
+
+
+def asked_noun(question: str) -> str:
+    """The noun a "Which …?"/"What …?" question asks for ("Which gas monopoly…?" → "monopoly"), or ""."""
+    wh = next((t for t in parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
+    return wh.head.lower_ if wh else ""
+
+
+def short(answer: str) -> str:
+    """An answer as a referent: "Keith Kellogg." → "Keith Kellogg"."""
+    return answer.strip().rstrip(".")
 
 
 def proper(text: str) -> bool:

@@ -150,8 +150,10 @@ class Pipeline:
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
-        prior = {a: self.settings.follow_up_prior for a in cited}
-        readings.sort(key=lambda r: -reading_score(r, rank[r.passage.chunk_id]) - prior.get(r.passage.article_id, 0))
+        prior = self.settings.follow_up_prior
+        readings.sort(
+            key=lambda r: -reading_score(r, rank[r.passage.chunk_id]) - prior * (r.passage.article_id in cited)
+        )
         order = {r.passage.chunk_id: i for i, r in enumerate(readings)}
         for r in readings:
             r.passage.scores["reader"] = round(r.answerable, 4)

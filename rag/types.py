@@ -125,10 +125,14 @@ class Answer(BaseModel):
     model: str | None = Field(None, description="Generative mode: the LLM that wrote the answer.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
+    def cited_articles(self) -> list[str]:
+        """The ids of the articles this answer cites, once each, in citation order."""
+        return list(dict.fromkeys(c.article_id for c in self.citations))
+
     def history_turn(self) -> dict:
         """This answer as the next question's history turn: what it searched, its answer, the articles it cited."""
         return {
             "question": self.standalone_question or self.question,
             "answer": self.short_answer or self.answer,
-            "articles": list(dict.fromkeys(c.article_id for c in self.citations)),
+            "articles": self.cited_articles(),
         }
