@@ -27,9 +27,12 @@ def default_articles() -> Path:
 
 
 def default_corpus(questions: Path) -> list[Path]:
-    """The seed articles; for the seed question set, among the BBC News distractors it is gated on."""
-    from evals.corpora import seed_distractors
+    """The seed articles; for the seed question set, among the BBC News distractors it is gated on; for the
+    BBC sets (``bbc_*.jsonl``), the BBC News archive."""
+    from evals.corpora import bbc_folder, seed_distractors
 
+    if questions.name.startswith("bbc_"):  # the BBC left-out sets: the whole archive is their corpus
+        return [bbc_folder()]
     seeds = default_articles()
     return [seeds, seed_distractors()] if questions.resolve() == SEED_QUESTIONS.resolve() else [seeds]
 
@@ -78,6 +81,14 @@ def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
         action="store_true",
         help="the SQuAD v1.1 dev set from the data cache (~/.cache/rag-news or $RAG_DATA_CACHE), "
         "all 2,067 paragraphs indexed as one open corpus",
+    )
+    p.add_argument(
+        "--leave-out",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="leave this share of the asked-about titles (SQuAD) or articles out of the index (seeded by --seed): "
+        "their questions must be declined, the others answered",
     )
     p.add_argument("--sample", type=int, default=None, metavar="N", help="evaluate N questions drawn at random")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed for --sample (default {DEFAULT_SEED})")
@@ -128,22 +139,33 @@ def _home_name(prefix: str, paths: list[Path]) -> str:
 def prepare(args: argparse.Namespace, base_home: Path):
     """``(name, eval home, article paths, items, problems, source)`` for the chosen question set."""
     from evals.dataset import load_questions
+    from evals.leave_out import choose_left_out, mark_left_out, write_kept
     from evals.squad import find_squad_dev, load_squad, sample_items, write_articles
 
+    leave_out = f"-leave-out-{args.leave_out}-{args.seed}" if args.leave_out else ""
     if args.squad or args.squad_dev:
         path = args.squad or find_squad_dev()
         squad = load_squad(path)
-        name = _home_name(f"squad-{path.stem}", [path])
+        name = _home_name(f"squad-{path.stem}{leave_out}", [path])
         home = base_home / "evals" / name
-        folder = write_articles(squad.articles, home / "articles")
         items, problems, source = squad.items, [], str(path)
-        articles = [folder]
+        kept = squad.articles
+        if args.leave_out:
+            titles = {a["id"]: a["title"] for a in squad.articles}
+            left_out = choose_left_out(items, titles, args.leave_out, args.seed)
+            items = mark_left_out(items, titles, left_out)
+            kept = [a for a in squad.articles if a["title"] not in left_out]
+        articles = [write_articles(kept, home / "articles")]
     else:
         items, problems = load_questions(args.questions)
         articles = args.articles or default_corpus(args.questions)
-        name = _home_name(articles[0].resolve().name, articles)
+        name = _home_name(f"{articles[0].resolve().name}{leave_out}", articles)
         home = base_home / "evals" / name
         source = str(args.questions)
+        if args.leave_out:
+            left_out = choose_left_out(items, {}, args.leave_out, args.seed)
+            items = mark_left_out(items, {}, left_out)
+            articles = [write_kept(articles, left_out, home / "kept")[0]]
     return name, home, articles, sample_items(items, args.sample, args.seed), problems, source
 
 
@@ -164,7 +186,9 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     from evals.report import default_out_dir
     from rag import load_settings
 
-    thresholds = load_thresholds(args.thresholds or THRESHOLDS, key="conversations") if args.check else None
+    gate = (args.thresholds or THRESHOLDS, "conversations") if args.check else None
+    if gate:
+        load_thresholds(*gate)  # a bad thresholds file fails before the eval runs
     conversations = load_conversations(args.conversations)
     articles = args.articles or default_corpus(SEED_QUESTIONS)
     home = _base_settings().home / "evals" / _home_name(articles[0].resolve().name, articles)
@@ -178,7 +202,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     (out / "conversations.md").write_text(f"# Conversations ({args.conversations})\n\n{table}\n", encoding="utf-8")
     groups = {k: v for k, v in report.items() if k not in ("records", "by_pattern")}
     return _show_and_gate(table, groups, args.json, f"results: {out}/conversations.md, conversations.json",
-                          report["follow-ups"], thresholds, "follow-ups")  # fmt: skip
+                          report["follow-ups"], gate, "follow-ups")  # fmt: skip
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -188,12 +212,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from evals.report import format_table, write_report
     from evals.run import parse_configs, run_eval
     from rag import load_settings
+    from rag.confidence import abstention_point
     from rag.errors import BadInput
 
     configs = parse_configs(args.configs)
     if args.check and MAIN_CONFIG not in [c.name for c in configs]:
         raise BadInput(f"--check gates the {MAIN_CONFIG} config: include it in --configs")
-    thresholds = load_thresholds(args.thresholds or THRESHOLDS) if args.check else None
+    gate = (args.thresholds or THRESHOLDS, "metrics") if args.check else None
+    if gate:
+        load_thresholds(*gate)  # a bad thresholds file fails before the eval runs
     base = _base_settings()
     name, home, articles, items, problems, source = prepare(args, base.home)
     for problem in problems:
@@ -210,13 +237,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "name": name, "questions_source": source, "articles": [str(a) for a in articles], "home": str(home),
         "questions": len(items), "skipped_questions": problems, "sample": args.sample,
         "seed": args.seed if args.sample else None, "started": started.isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - clock, 1),
+        "seconds": round(time.perf_counter() - clock, 1), "leave_out": args.leave_out,
+        "confidence": settings.confidence, "abstain_below": abstention_point(settings),
     }  # fmt: skip
     out = write_report(report, args.out)
     metrics = {c.name: report[c.name] for c in configs}
 
     return _show_and_gate(format_table(report), metrics, args.json, f"results: {out}/report.md, report.json, chart.png",
-                          report.get(MAIN_CONFIG, {}), thresholds, MAIN_CONFIG)  # fmt: skip
+                          report.get(MAIN_CONFIG, {}), gate, MAIN_CONFIG)  # fmt: skip
 
 
 def _index_corpus(articles: list[Path], settings) -> None:
@@ -234,10 +262,11 @@ def _index_corpus(articles: list[Path], settings) -> None:
 
 
 def _show_and_gate(table: str, payload: dict, as_json: bool, results: str, metrics: dict,
-                   thresholds: dict | None, gated: str) -> int:  # fmt: skip
+                   gate: tuple[Path, str] | None, gated: str) -> int:  # fmt: skip
     """Print the table (or ``payload`` as JSON, the table then to stderr) and check ``metrics`` against the
-    thresholds when there are any (``--check`` makes sure the gated config ran): the exit code of ``rag eval``."""
-    from evals.gate import check
+    thresholds file's bounds under ``gate`` = (file, key) when given (``--check`` makes sure the gated config ran):
+    the exit code of ``rag eval``."""
+    from evals.gate import check_all
 
     if as_json:
         print(json.dumps(payload, indent=2))
@@ -245,12 +274,12 @@ def _show_and_gate(table: str, payload: dict, as_json: bool, results: str, metri
     else:
         print(table)
     _log(results)
-    if thresholds is None:
+    if gate is None:
         return 0
-    failures = check(metrics, thresholds)
+    failures = check_all(metrics, *gate)
     for failure in failures:
-        _log(f"below threshold ({gated}): {failure}")
+        _log(f"outside threshold ({gated}): {failure}")
     if failures:
         return 1
-    _log(f"all {len(thresholds)} thresholds met ({gated})")
+    _log(f"all thresholds met ({gated})")
     return 0

@@ -88,3 +88,14 @@ def seed_distractors(n: int = 30) -> Path:
         shutil.copyfile(path, target)
     (folder / ".complete").touch()
     return folder
+
+
+def bbc_folder() -> Path:
+    """The BBC News archive as a folder named ``bbc`` in the cache, so its article ids read ``bbc/tech/345.txt``
+    wherever the package was installed (question sets about it name articles that way)."""
+    folder = cache_dir() / "bbc"
+    if not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(bbc_news(), folder, ignore=shutil.ignore_patterns(".complete"))
+        (folder / ".complete").touch()
+    return folder

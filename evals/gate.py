@@ -11,8 +11,9 @@ THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
 
 
 def load_thresholds(path: Path | str = THRESHOLDS, key: str = "metrics") -> dict[str, float]:
-    """``{key: {name: minimum}}`` from the thresholds file (``metrics`` gates the seed set, ``conversations``
-    the multi-turn set's follow-ups); each minimum a number in (0, 1]."""
+    """``{key: {name: bound}}`` from the thresholds file (``metrics`` gates the seed set, ``conversations``
+    the multi-turn set's follow-ups, ``metrics_max`` the seed set's risk and calibration error from above); each
+    bound a number in (0, 1]."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -27,13 +28,25 @@ def load_thresholds(path: Path | str = THRESHOLDS, key: str = "metrics") -> dict
     return {name: float(value) for name, value in metrics.items()}
 
 
-def check(metrics: dict, thresholds: dict[str, float]) -> list[str]:
-    """One message per metric below its threshold (or not measured at all); empty when the gate passes."""
+def check(metrics: dict, thresholds: dict[str, float], upper: bool = False) -> list[str]:
+    """One message per metric below its threshold (above it, for ``upper`` bounds: risks and calibration errors)
+    or not measured at all; empty when the gate passes."""
     failures = []
-    for name, minimum in thresholds.items():
+    for name, bound in thresholds.items():
         value = metrics.get(name)
         if value is None:
-            failures.append(f"{name}: not measured (threshold {minimum:.3f})")
-        elif value < minimum:
-            failures.append(f"{name}: {value:.3f} < threshold {minimum:.3f}")
+            failures.append(f"{name}: not measured (threshold {bound:.3f})")
+        elif upper and value > bound:
+            failures.append(f"{name}: {value:.3f} > maximum {bound:.3f}")
+        elif not upper and value < bound:
+            failures.append(f"{name}: {value:.3f} < threshold {bound:.3f}")
+    return failures
+
+
+def check_all(metrics: dict, path: Path | str = THRESHOLDS, key: str = "metrics") -> list[str]:
+    """``metrics`` against the minimums under ``key`` and the maximums under ``key + "_max"`` (when present)."""
+    failures = check(metrics, load_thresholds(path, key))
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if f"{key}_max" in doc:
+        failures += check(metrics, load_thresholds(path, f"{key}_max"), upper=True)
     return failures

@@ -213,3 +213,58 @@ def latency(answers: Sequence[Answer | None], stage: str):
     per: PerQuestion = [a.timings_ms.get(stage) if a is not None else None for a in answers]
     present = [v for v in per if v is not None]
     return {"p50": percentile(present, 50), "p95": percentile(present, 95)}, per
+
+
+# -- trust: coverage, selective risk, risk-coverage, calibration --------------------------------------------
+RIGHT_F1 = 0.5  # a short answer with token F1 under this is wrong (the issue's definition of a wrong answer)
+
+
+def is_right(item: EvalItem, span: str | None) -> bool:
+    """The short answer (or the span the system would have given) is right: F1 >= 0.5 on an answerable question."""
+    return item.answerable and bool(item.answers) and f1_score(span, item.answers) >= RIGHT_F1
+
+
+def coverage(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Answered share of the answerable questions."""
+    per: PerQuestion = [
+        float(not _abstained(a)) if item.answerable else None for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+def selective_risk(items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    """Wrong share of the answered questions: an answer to an unanswerable question, or a short answer with F1
+    under :data:`RIGHT_F1` (no short answer counts as wrong)."""
+    per: PerQuestion = [
+        None if _abstained(a) else float(not is_right(item, a.short_answer))
+        for item, a in zip(items, answers, strict=True)
+    ]
+    return _aggregate(per)
+
+
+def risk_coverage(probabilities: Sequence[float], right: Sequence[bool]) -> tuple[float | None, list[tuple]]:
+    """The risk-coverage curve of answering the questions in order of confidence (coverage here is the share of
+    *all* questions answered, risk the wrong share of those), and its area (AURC: the mean risk over every
+    coverage; lower is better, the minimum is set by how many questions have a right answer at all)."""
+    order = sorted(range(len(probabilities)), key=lambda i: -probabilities[i])
+    curve, wrong = [], 0
+    for k, i in enumerate(order, start=1):
+        wrong += not right[i]
+        curve.append((k / len(order), wrong / k, probabilities[i]))
+    aurc = round(sum(r for _, r, _ in curve) / len(curve), 4) if curve else None
+    return aurc, curve
+
+
+def calibration(probabilities: Sequence[float], right: Sequence[bool], bins: int = 10):
+    """Expected calibration error of ``probabilities`` as the chance of being right, over equal-width bins, and
+    the bins as ``(mean probability, share right, count)`` for a reliability chart."""
+    table = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [i for i, p in enumerate(probabilities) if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if members:
+            mean_p = sum(probabilities[i] for i in members) / len(members)
+            table.append((mean_p, sum(right[i] for i in members) / len(members), len(members)))
+    n = len(probabilities)
+    ece = round(sum(c * abs(p - r) for p, r, c in table) / n, 4) if n else None
+    return ece, table

@@ -75,6 +75,9 @@ def to_markdown(report: dict) -> str:
             intro.append(f"- {key}: {meta[key]}")
     intro += [
         f"- main config: {report.get('main')}",
+        "- trust: coverage = answered share of the answerable; selective risk = wrong share of the answered "
+        "(F1 < 0.5 or an unanswerable question answered); AURC and ECE over every question's best span and its "
+        "confidence (trust.png: risk-coverage and reliability)",
         "",
         "Retrieval hits count a top-k passage from the gold article that contains a gold answer (normalised, on "
         "word boundaries). EM/F1: answerable questions, SQuAD-style normalisation, on the short answer (null or "
@@ -134,6 +137,65 @@ def draw_chart(report: dict, path: Path) -> Path:
     return path
 
 
+def draw_trust(report: dict, path: Path) -> Path | None:
+    """Risk-coverage curves (every config) and the main config's reliability diagram, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evals.dataset import item_from_record
+    from evals.metrics import calibration, is_right, risk_coverage
+
+    per = report.get("per_question") or {}
+    curves = {}
+    for name, records in per.items():
+        judged = [r for r in records if r.get("p_right") is not None]
+        if judged:
+            right = [is_right(_item(r, item_from_record), r["best_span"]) for r in judged]
+            curves[name] = ([r["p_right"] for r in judged], right)
+    if not curves:
+        return None
+    fig, (left, right_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    main = report.get("main")
+    for name, (probabilities, right) in curves.items():
+        aurc, curve = risk_coverage(probabilities, right)
+        left.plot([c for c, _, _ in curve], [r for _, r, _ in curve], label=f"{name} (AURC {aurc:.3f})",
+                  linewidth=2.2 if name == main else 1.0)  # fmt: skip
+    if main in curves:
+        probabilities, right = curves[main]
+        threshold = report.get("meta", {}).get("abstain_below")
+        if threshold is not None:
+            answered = sum(p >= threshold for p in probabilities) / len(probabilities)
+            left.axvline(answered, color="grey", linestyle=":", label=f"default abstention point ({threshold:.2f})")
+        ece, bins = calibration(probabilities, right)
+        right_ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
+        right_ax.bar([p for p, _, _ in bins], [r for _, r, _ in bins], width=0.06, alpha=0.7, label="share right")
+        for p, r, c in bins:
+            right_ax.annotate(str(c), (p, r), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
+        right_ax.set_title(f"Reliability ({main}): ECE {ece:.3f}")
+        right_ax.set_xlabel("confidence (bin mean); numbers: questions in the bin")
+        right_ax.set_ylabel("share of best spans right (F1 >= 0.5)")
+        right_ax.set_xlim(0, 1)
+        right_ax.set_ylim(0, 1.05)
+    left.set_xlabel("coverage (share of all questions answered, most confident first)")
+    left.set_ylabel("risk (share of those answered wrong)")
+    left.set_title("Risk-coverage")
+    left.set_xlim(0, 1)
+    left.set_ylim(0, 1.02)
+    left.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _item(record: dict, build):
+    return build({"id": record["id"], "question": record["question"], "answers": record["gold_answers"],
+                  "unanswerable": record["unanswerable"], "kind": record.get("kind") or "",
+                  "evidence": {"article_id": record.get("gold_article_id"), "quote": None}}, record["id"])  # fmt: skip
+
+
 def default_out_dir(root: Path = RESULTS_ROOT) -> Path:
     return root / datetime.now().strftime("%Y%m%d-%H%M%S")
 
@@ -147,4 +209,5 @@ def write_report(report: dict, out_dir: Path | None = None) -> Path:
     (out / "report.md").write_text(to_markdown(report), encoding="utf-8")
     (out / "answers.md").write_text(format_answers(report), encoding="utf-8")
     draw_chart(report, out / "chart.png")
+    draw_trust(report, out / "trust.png")
     return out

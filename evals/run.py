@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from evals import metrics as m
 from evals.dataset import EvalItem
+from evals.leave_out import LEFT_OUT
 from rag import Answer, Passage, Settings
+from rag.confidence import FEATURES
 from rag.errors import BadInput, BadQuestion
 
 
@@ -39,7 +41,8 @@ WORST = 10
 
 # Row order of tables and the JSON report. Latency rows are appended per stage.
 QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "answer_containment",
-                   "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall")  # fmt: skip
+                   "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall",
+                   "left_out_abstained", "coverage", "selective_risk", "aurc", "ece")  # fmt: skip
 COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused")
 
 
@@ -61,10 +64,13 @@ Scores = tuple[dict[str, float | None], dict[str, list]]
 
 
 def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings: Sequence[Sequence[Passage]],
-          article_texts: Mapping[str, str] | None = None) -> Scores:  # fmt: skip
+          article_texts: Mapping[str, str] | None = None,
+          judged: Sequence[tuple[float, str | None] | None] | None = None) -> Scores:  # fmt: skip
     """All metrics for one config: the aggregates, and the per-question values by metric name.
 
-    ``article_texts`` (id -> original text of every cited article) enables the citation-offset check."""
+    ``article_texts`` (id -> original text of every cited article) enables the citation-offset check; ``judged``
+    (per question: the confidence of the best span and the span, answered or not) the risk-coverage and
+    calibration metrics."""
     results = {
         "hit@1": m.hit_at_k(items, rankings, 1),
         "hit@3": m.hit_at_k(items, rankings, 3),
@@ -79,9 +85,13 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
         else (None, [None] * len(items)),
         "abstention_precision": m.abstention_precision(items, answers),
         "abstention_recall": m.abstention_recall(items, answers),
-    }
+        "left_out_abstained": m.abstention_recall(*_only(LEFT_OUT, items, answers)),
+        "coverage": m.coverage(items, answers),
+        "selective_risk": m.selective_risk(items, answers),
+    }  # fmt: skip
     aggregates: dict[str, float | None] = {name: agg for name, (agg, _) in results.items()}
-    per = {name: values for name, (_, values) in results.items()}
+    per = {name: values for name, (_, values) in results.items() if name != "left_out_abstained"}
+    aggregates.update(trust(items, judged))
     for stage in STAGES:
         (percentiles, values) = m.latency(answers, stage)
         aggregates[f"latency_{stage}_p50_ms"] = percentiles["p50"]
@@ -97,8 +107,23 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
     return aggregates, per
 
 
+def _only(kind: str, items: Sequence[EvalItem], answers: Sequence[Answer | None]):
+    pairs = [(i, a) for i, a in zip(items, answers, strict=True) if i.kind == kind]
+    return [i for i, _ in pairs], [a for _, a in pairs]
+
+
+def trust(items: Sequence[EvalItem], judged: Sequence[tuple[float, str | None] | None] | None) -> dict:
+    """AURC and ECE over the questions the system judged (refused ones have no confidence)."""
+    pairs = [(p, m.is_right(item, span)) for item, j in zip(items, judged or [None] * len(items), strict=True)
+             if j is not None for p, span in [j]]  # fmt: skip
+    if not pairs:
+        return {"aurc": None, "ece": None}
+    probabilities, right = [p for p, _ in pairs], [r for _, r in pairs]
+    return {"aurc": m.risk_coverage(probabilities, right)[0], "ece": m.calibration(probabilities, right)[0]}
+
+
 def _record(item: EvalItem, answer: Answer | None, ranking: Sequence[Passage], error: str | None,
-            values: dict[str, float | None]) -> dict:  # fmt: skip
+            values: dict[str, float | None], judged: tuple[float, str | None] | None = None) -> dict:  # fmt: skip
     return {
         "id": item.id,
         "question": item.question,
@@ -110,6 +135,9 @@ def _record(item: EvalItem, answer: Answer | None, ranking: Sequence[Passage], e
         "answer": answer.answer if answer else None,
         "abstained": answer.abstained if answer else True,
         "confidence": answer.confidence if answer else None,
+        "p_right": judged[0] if judged else None,  # the confidence of the best span, answered or not
+        "best_span": judged[1] if judged else None,
+        "abstain_reason": answer.abstain_reason if answer else None,
         "citations": [
             {"article_id": c.article_id, "quote": c.quote, "start": c.start, "end": c.end}
             for c in (answer.citations if answer else [])
@@ -139,6 +167,8 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
     answers: list[Answer | None] = []
     rankings: list[list[Passage]] = []
     errors: list[str | None] = []
+    judged: list[tuple[float, str | None] | None] = []
+    signals: list[dict | None] = []  # the best reading's confidence inputs, for the checks' cost table
     # Each config starts from a cold sentence-embedding cache, or later configs would look faster only because
     # an earlier one embedded the same passages; then one untimed question warms this config's code path.
     pipeline.clear_caches()
@@ -150,16 +180,24 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
             answers.append(result.answer)
             rankings.append(list(result.passages))
             errors.append(None)
+            evidence = result.evidence
+            best = evidence.best if evidence else None
+            judged.append((evidence.strength, best.text if best else None) if evidence else None)
+            signals.append(dict(zip(FEATURES, evidence.judged[0].signals.features(), strict=True))
+                           if evidence and evidence.judged else None)  # fmt: skip
         except BadQuestion as exc:
             answers.append(None)
             rankings.append([])
             errors.append(f"refused: {exc}")
+            judged.append(None)
+            signals.append(None)
         if bar is not None:
             bar.update(1)
     texts = cited_texts(pipeline, answers, {} if texts is None else texts)
-    aggregates, per = score(items, answers, rankings, texts)
+    aggregates, per = score(items, answers, rankings, texts, judged)
     records = [
-        _record(item, answers[i], rankings[i], errors[i], {name: values[i] for name, values in per.items()})
+        {**_record(item, answers[i], rankings[i], errors[i], {name: values[i] for name, values in per.items()},
+                   judged[i]), "signals": signals[i]}
         for i, item in enumerate(items)
     ]
     return aggregates, records

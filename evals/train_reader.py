@@ -29,6 +29,7 @@ import json
 import math
 import platform
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.sentences import split_sentences
 
 TRAIN_SETS = ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")
+KINDS = ("answer", "other-paragraph", "sentence-cut", "bm25-neighbour", "other-article", "entity-swap")
 
 
 def training_file(name: str) -> Path:
@@ -64,7 +66,7 @@ class Pair:
     context: str
     answers: tuple[str, ...]
     answer_start: int | None
-    kind: str  # "answer" | "other-paragraph" | "sentence-cut" | "bm25-neighbour"
+    kind: str  # one of KINDS
     dev: bool
     title: str = ""
 
@@ -126,6 +128,68 @@ def add_bm25_neighbours(pairs: list[Pair], share: float, seed: int) -> list[Pair
                 text = corpus[int(hit)]
                 if text != pair.context and not _mentions(f" {normalize_answer(text)} ", pair.answers):
                     out.append(Pair(pair.question, text, pair.answers, None, "bm25-neighbour", dev, pair.title))
+                    break
+    return out
+
+
+def add_other_articles(pairs: list[Pair], share: float, seed: int) -> list[Pair]:
+    """Questions about a story that is not there: for ``share`` of the questions, the best BM25 match among the
+    paragraphs of *other titles* of the same split (it shares the question's topic words, not its story). This is
+    the failure of a question about an article that was never indexed: the nearest text is about something else."""
+    import bm25s
+
+    rng = random.Random(seed + 2)
+    chosen = [p for p in pairs if p.kind == "answer" and rng.random() < share]
+    out = list(pairs)
+    for dev in (False, True):
+        corpus = list({p.context: p.title for p in pairs if p.kind == "answer" and p.dev == dev}.items())
+        questions = [p for p in chosen if p.dev == dev]
+        if len(corpus) < 2 or not questions:
+            continue
+        index = bm25s.BM25()
+        index.index(bm25s.tokenize([c for c, _ in corpus], stopwords="en", show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize([p.question for p in questions], stopwords="en", show_progress=False)
+        found, _ = index.retrieve(tokens, k=min(12, len(corpus)), show_progress=False)
+        for pair, hits in zip(questions, found, strict=True):
+            for hit in hits:
+                text, title = corpus[int(hit)]
+                if title != pair.title and not _mentions(f" {normalize_answer(text)} ", pair.answers):
+                    out.append(Pair(pair.question, text, pair.answers, None, "other-article", dev, pair.title))
+                    break
+    return out
+
+
+_NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’.-]*[a-z0-9][\w'’.-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’.-]+)*")
+
+
+def names_in(question: str) -> list[str]:
+    """Capitalised names in a question, its first word excepted (a plain pattern: training data only)."""
+    return [m.group(0).rstrip("'’.") for m in _NAME.finditer(question) if len(m.group(0)) > 2]
+
+
+def add_entity_swaps(pairs: list[Pair], share: float, seed: int) -> list[Pair]:
+    """The question with a name it shares with its paragraph swapped for another title's name, against its own
+    paragraph: the text is about the same things, but not about the one the question asks after, so it must
+    not answer ("When did Alice Smith retire?" read against Bob Jones's retirement)."""
+    rng = random.Random(seed + 3)
+    out = list(pairs)
+    for dev in (False, True):
+        answers = [p for p in pairs if p.kind == "answer" and p.dev == dev]
+        pool = sorted({(n, p.title) for p in answers for n in names_in(p.question)})
+        if len(pool) < 2:
+            continue
+        for pair in answers:
+            if rng.random() >= share:
+                continue
+            names = [n for n in names_in(pair.question) if n in pair.context and n not in " ".join(pair.answers)]
+            if not names:
+                continue
+            name = rng.choice(names)
+            for _ in range(8):
+                other, title = rng.choice(pool)
+                if title != pair.title and other.lower() not in pair.context.lower() and other not in pair.question:
+                    question = pair.question.replace(name, other)
+                    out.append(Pair(question, pair.context, pair.answers, None, "entity-swap", dev, pair.title))
                     break
     return out
 
@@ -275,6 +339,10 @@ def evaluate(model, encoder: Encoder, pairs: list[Pair], batch_size: int = 64) -
         "no_answer_accuracy@0.5": round(float(np.mean((probability < 0.5)[~truth])), 4),
         "has_answer_accuracy@0.5": round(float(np.mean((probability >= 0.5)[truth])), 4),
         "threshold": round(threshold, 3), "balanced_accuracy": round(balanced, 4),
+        "no_answer_accuracy@0.5_by_kind": {
+            kind: round(float(np.mean([probability[p] < 0.5 for p in range(len(pairs)) if pairs[p].kind == kind])), 4)
+            for kind in sorted({pair.kind for pair in pairs if pair.answer_start is None})
+        },
     }  # fmt: skip
 
 
@@ -325,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
                         "the answer's sentence")  # fmt: skip
     parser.add_argument("--bm25-neighbours", type=float, default=0.0, help="share of questions given an "
                         "unanswerable pair with their best BM25 match among other paragraphs")  # fmt: skip
+    parser.add_argument("--other-articles", type=float, default=0.0, help="share of questions given an "
+                        "unanswerable pair with their best BM25 match among paragraphs of other titles")  # fmt: skip
+    parser.add_argument("--entity-swaps", type=float, default=0.0, help="share of questions asked again with a "
+                        "name swapped for another title's, against their own paragraph (unanswerable)")  # fmt: skip
     parser.add_argument("--init", type=Path, help="trained parameters (a reader .safetensors) to start from")
     parser.add_argument("--dev-limit", type=int, default=1500, help="held-out pairs scored (0 = all)")
     parser.add_argument("--save-every", type=int, default=100)
@@ -355,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     base = packaged_embedding_model()
     pairs = read_pairs(args.seed, args.other_paragraph, args.sentence_cut)
     pairs = add_bm25_neighbours(pairs, args.bm25_neighbours, args.seed)
+    pairs = add_other_articles(pairs, args.other_articles, args.seed)
+    pairs = add_entity_swaps(pairs, args.entity_swaps, args.seed)
     train_pairs = [p for p in pairs if not p.dev]
     dev_pairs = [p for p in pairs if p.dev]
     if args.dev_limit and len(dev_pairs) > args.dev_limit:
@@ -362,8 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = Encoder(base, args.max_length)
     rng = random.Random(args.seed)
     examples = [e for e in (encoder.training_example(p, rng) for p in train_pairs) if e is not None]
-    kinds = {k: sum(p.kind == k for p in train_pairs)
-             for k in ("answer", "other-paragraph", "sentence-cut", "bm25-neighbour")}  # fmt: skip
+    kinds = {k: sum(p.kind == k for p in train_pairs) for k in KINDS}
     print(f"{len(train_pairs)} training pairs {kinds}, {len(examples)} windows; {len(dev_pairs)} held-out pairs "
           f"({time.perf_counter() - started:.0f} s to prepare)", file=sys.stderr)  # fmt: skip
 

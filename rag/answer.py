@@ -12,7 +12,7 @@ import string
 import unicodedata
 
 from rag.evidence import Evidence
-from rag.limits import ABSTAIN_MESSAGE
+from rag.limits import ABSTAIN_MESSAGE, NO_MATCH, NO_MATCH_FILTERED, NOT_ANSWERED
 from rag.reader import ReadSpan
 from rag.sentences import split_sentences
 from rag.support import Sentence
@@ -20,6 +20,7 @@ from rag.types import Answer, Citation
 
 MAX_CITATIONS = 3
 RELATED = 3
+SUPPORTING = 0.8  # reader answerability at which another passage with the same answer is cited beside the best
 
 
 def citation(n: int, quote: Sentence, score: float | None = None) -> Citation:
@@ -59,15 +60,16 @@ def same_answer(a: str, b: str) -> bool:
 
 
 def compose(evidence: Evidence, threshold: float) -> Answer:
-    """Answer from the reader's best span, or abstain when it is not sure enough the passages answer it."""
+    """Answer from the best span, or abstain when its confidence (the probability that it is right) is under
+    ``threshold``."""
     best = evidence.best
-    if best is None or best.answerable < threshold:
+    if best is None or evidence.strength < threshold:
         return abstention(evidence, threshold)
     support = [best]
     for other in evidence.readings[1:]:
         if len(support) == MAX_CITATIONS:
             break
-        if other.answerable >= threshold and same_answer(other.text, best.text):
+        if other.answerable >= SUPPORTING and same_answer(other.text, best.text):
             support.append(other)
     quotes = _first_per_key(map(quote_of, support), lambda q: (q.passage.article_id, q.start))
     citations = [citation(n, q) for n, q in enumerate(quotes, start=1)]
@@ -77,20 +79,41 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
         answer=" ".join(f"{c.quote} [{c.n}]" for c in citations),
         short_answer=best.text,
         abstained=False,
-        confidence=round(best.answerable, 4),
+        confidence=round(evidence.strength, 4),
         citations=citations,
     )
 
 
 def abstention(evidence: Evidence, threshold: float) -> Answer:
-    """The "articles don't say" answer; the closest passages' best sentences come along as related reading."""
+    """The "articles don't say" answer, with why; the closest passages' best sentences come along as related
+    reading. Its confidence is that of the abstention: the probability that the best span would have been wrong."""
     quotes = _first_per_key(map(quote_of, evidence.readings), lambda q: q.passage.chunk_id)[:RELATED]
     return Answer(
         question=evidence.asked, standalone_question=evidence.question, answer=ABSTAIN_MESSAGE, short_answer=None,
-        abstained=True,
+        abstained=True, abstain_reason=abstain_reason(evidence),
         confidence=round(1.0 - evidence.strength, 4),
         related=[citation(n, q) for n, q in enumerate(quotes, start=1)],
     )  # fmt: skip
+
+
+def abstain_reason(evidence: Evidence) -> str:
+    """One line a person can act on: rephrase, widen the filters, or add the story to the index."""
+    best = evidence.best
+    if best is None:
+        return NO_MATCH_FILTERED if evidence.filtered else NO_MATCH
+    if evidence.unknown:
+        return f"no indexed article mentions {_quoted(evidence.unknown)}"
+    grounding = evidence.grounding
+    missing = grounding.missing_of("name", "quoted", "number") if grounding else []
+    if missing:
+        title = best.passage.title or best.passage.article_id
+        return f"the closest article (“{title}”) does not mention {_quoted([t.text for t in missing])}"
+    return NOT_ANSWERED
+
+
+def _quoted(names) -> str:
+    shown = [f"“{n}”" for n in list(dict.fromkeys(names))[:3]]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
 def _first_per_key(quotes, key) -> list[Sentence]:

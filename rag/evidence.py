@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from rag.grounding import Grounding
 from rag.reader import ReadSpan
 from rag.types import Passage
 
@@ -23,6 +24,11 @@ class Evidence:
     timings: dict[str, float]
     started: float
     asked: str = ""  # the question as asked (a follow-up may differ from ``question``)
+    confidence: float = 0.0  # probability that the best reading's span is right (rag.confidence)
+    grounding: Grounding | None = None  # which of the question's specific terms the best reading's article holds
+    unknown: tuple[str, ...] = ()  # names of the question that no indexed article mentions
+    filtered: bool = False  # the search was restricted by filters
+    judged: tuple = ()  # rag.confidence.Judged for the top readings, most likely right first
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.question
@@ -33,8 +39,8 @@ class Evidence:
 
     @property
     def strength(self) -> float:
-        """How sure the reader is that the passages answer the question (0..1): the abstention decision."""
-        return self.best.answerable if self.best else 0.0
+        """How likely the best span is right (0..1): the abstention decision."""
+        return self.confidence if self.best else 0.0
 
     def finish_timings(self) -> dict[str, float]:
         self.timings["total"] = elapsed_ms(self.started)

@@ -22,8 +22,9 @@ from rag.verify import Verifier, is_refusal, parse_claims
 
 
 class GenerativeAnswerer:
-    def __init__(self, settings: Settings, scorer: SentenceScorer) -> None:
+    def __init__(self, settings: Settings, scorer: SentenceScorer, abstain_below: float) -> None:
         self.settings = settings
+        self.abstain_below = abstain_below  # the pipeline's: one abstention point for both answer modes
         self.llm = load_llm(settings)
         self.where = describe(settings) or ""
         self.verifier = Verifier(scorer, settings.support_threshold)
@@ -44,7 +45,7 @@ class GenerativeAnswerer:
 
     def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""
-        if evidence.strength >= self.settings.abstain_below:
+        if evidence.strength >= self.abstain_below:
             return None
         return self._abstain(evidence, generated=None)
 
@@ -86,7 +87,7 @@ class GenerativeAnswerer:
     def _abstain(self, evidence: Evidence, generated: str | None, started: float | None = None) -> Answer:
         if started is not None:
             evidence.timings["verify"] = elapsed_ms(started)
-        answer = abstention(evidence, self.settings.abstain_below)
+        answer = abstention(evidence, self.abstain_below)
         answer.mode = "generative"
         answer.model = self.where if generated is not None else None
         answer.timings_ms = evidence.finish_timings()

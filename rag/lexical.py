@@ -206,6 +206,15 @@ class LexicalIndex:
             self._state = state
         return state
 
+    def doc_freq(self, token: str) -> tuple[int, int]:
+        """``(chunks holding the stemmed token, chunks in all)`` in the state the last query used (no wait)."""
+        state = self._state
+        if state is None:
+            return 0, 0
+        base_df = state.base.doc_freq(token) if state.base is not None else 0
+        size = state.base.size if state.base is not None else 0
+        return base_df + len(state.delta.postings.get(token, ())), size + len(state.delta.nodes)
+
     def retriever(self, filters: Filters, k: int):
         state = self.current()
         if state.base is None and not state.delta.nodes:

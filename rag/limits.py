@@ -21,6 +21,10 @@ ARTICLE_ID_CHARS_MAX = 300
 ARTICLES_PER_REQUEST_MAX = 1000  # records or files one POST /articles may add
 URLS_PER_REQUEST_MAX = 100  # pages or feeds one POST /articles may fetch
 ABSTAIN_MESSAGE = "The articles don't say."
+# Why an answer abstained (``abstain_reason``); rag.answer adds the ones that name what was not found.
+NO_MATCH = "no indexed passage matches the question"
+NO_MATCH_FILTERED = "no indexed passage matches the question within the filters"
+NOT_ANSWERED = "the closest passages do not answer the question"
 
 
 def check_top_k(top_k: int | None) -> int | None:

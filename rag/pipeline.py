@@ -17,6 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from rag.answer import compose
+from rag.confidence import Judge, abstention_point, load_calibrator
 from rag.conversation import Turn, resolve
 from rag.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
@@ -72,6 +73,17 @@ class Pipeline:
             if self.settings.cross_encoder else None
         )  # fmt: skip
         self._generative = None
+        self.calibrator = load_calibrator(self.settings.confidence)
+        self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq)
+
+    @property
+    def abstain_below(self) -> float:
+        """The confidence under which answers abstain (:func:`rag.confidence.abstention_point`)."""
+        return abstention_point(self.settings)
+
+    def _article_text(self, article_id: str) -> str | None:
+        article = self.store.get_article(article_id)
+        return article.text if article else None
 
     @property
     def scorer(self) -> SentenceScorer:
@@ -159,7 +171,31 @@ class Pipeline:
             r.passage.scores["reader"] = round(r.answerable, 4)
         passages = sorted(passages, key=lambda p: (order.get(p.chunk_id, len(order)), rank[p.chunk_id]))
         timings["read"] = elapsed_ms(t)
-        return Evidence(text, passages[:top_k], readings, timings, started, asked=asked)
+
+        t = time.perf_counter()
+        evidence = Evidence(text, passages[:top_k], readings, timings, started, asked=asked,
+                            filtered=bool(filters))  # fmt: skip
+        self.weigh(evidence, rank)
+        timings["judge"] = elapsed_ms(t)
+        return evidence
+
+    def weigh(self, evidence: Evidence, rank: dict[str, int]) -> None:
+        """The confidence of the evidence's best readings: the most likely right one leads; its grounding and
+        any name of the question that no article mentions come along for the abstention reason."""
+        judged = self.judge.judge(evidence.question, evidence.readings, rank)
+        if not judged:
+            return
+        first = judged[0]
+        if first.reading is not evidence.readings[0]:
+            evidence.readings = [first.reading, *[r for r in evidence.readings if r is not first.reading]]
+            lead = first.reading.passage.chunk_id
+            evidence.context = sorted(evidence.context, key=lambda p: p.chunk_id != lead)
+        for j in judged:
+            j.reading.passage.scores["confidence"] = round(j.confidence, 4)
+        evidence.judged = tuple(judged)
+        evidence.confidence = first.confidence
+        evidence.grounding = first.signals.grounding
+        evidence.unknown = tuple(self.judge.unknown_names(first.signals.grounding))
 
     def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a
@@ -185,7 +221,7 @@ class Pipeline:
     def compose(self, evidence: Evidence) -> Answer:
         """The extractive answer: the reader's span, the sentences citing it, or an abstention."""
         t = time.perf_counter()
-        answer = compose(evidence, self.settings.abstain_below)
+        answer = compose(evidence, self.abstain_below)
         evidence.timings["answer"] = elapsed_ms(t)
         answer.timings_ms = evidence.finish_timings()
         return answer
@@ -197,7 +233,7 @@ class Pipeline:
         if self._generative is None:
             from rag.generate import GenerativeAnswerer
 
-            self._generative = GenerativeAnswerer(self.settings, self.scorer)
+            self._generative = GenerativeAnswerer(self.settings, self.scorer, self.abstain_below)
         return self._generative
 
     def generate_events(self, evidence: Evidence, lock=None) -> Iterator[str | Answer]:

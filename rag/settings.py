@@ -88,8 +88,18 @@ class Settings(BaseSettings):
         "conversation dev set, 0 turns it off).",
     )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
-    abstain_below: float = Field(
-        0.80, ge=0.0, le=1.0, description="Reader answerability (0..1) under which the answerer abstains."
+    confidence: Literal["calibrated", "reader"] = Field(
+        "calibrated",
+        description="What an answer's confidence is: calibrated (the probability that the short answer is right, "
+        "from the reader, grounding, agreement and retrieval signals; rag/models/confidence.json) or reader (the "
+        "reader's answerability alone, as before).",
+    )
+    abstain_below: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Confidence (0..1) under which the answerer abstains; unset = the point chosen with the "
+        "confidence model (see the README's Trust section), 0.80 for the reader's answerability.",
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
@@ -159,7 +169,7 @@ class Settings(BaseSettings):
         exact = BACKENDS[self.embed_backend].exact
         return self.embed_model_name if exact else f"{self.embed_model_name} [{self.embed_backend}]"
 
-    @field_validator("embed_backend", "rerank_backend", "reader_backend", mode="before")
+    @field_validator("embed_backend", "rerank_backend", "reader_backend", "confidence", mode="before")
     @classmethod
     def _backend_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value

@@ -112,7 +112,17 @@ class Answer(BaseModel):
     answer: str = Field(description="Supporting text with [n] citation markers, or the abstention message.")
     short_answer: str | None = Field(None, description="The span answering the question, when it is confident.")
     abstained: bool = Field(description="True when the articles do not support an answer.")
-    confidence: float = Field(ge=0.0, le=1.0)
+    abstain_reason: str | None = Field(
+        None,
+        description="Why the answer abstained, in one line: a name of the question no indexed article mentions, "
+        "the closest article not mentioning it, or the closest passages not answering.",
+    )
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Answered: the probability that the short answer is right (calibrated on held-out titles). "
+        "Abstained: the probability that abstaining is right (the best span would have been wrong).",
+    )
     citations: list[Citation] = Field(default_factory=list)
     related: list[Citation] = Field(
         default_factory=list, description="When abstaining: the closest passages, not offered as evidence."

@@ -151,6 +151,8 @@ def format_answer(answer) -> str:
     lines = []
     if answer.abstained:
         lines.append(f"{answer.answer}  (confidence {answer.confidence:.2f})")
+        if answer.abstain_reason:
+            lines.append(f"Why: {answer.abstain_reason}.")
         if answer.related:
             lines += ["", "Closest passages (not evidence):"]
             lines += [f'  - {c.title or c.article_id}: "{c.quote}"' for c in answer.related]

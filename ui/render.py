@@ -11,6 +11,7 @@ from rag import ABSTAIN_MESSAGE, Answer, Citation
 CSS = """
 .rag-short { font-size: 1.6em; font-weight: 700; margin: .2em 0 .4em; }
 .rag-abstain { font-size: 1.3em; font-weight: 600; color: #92400e; }
+.rag-reason { color: #92400e; margin: 0.2em 0 0.6em; }
 .rag-full { font-size: 1.05em; line-height: 1.5; }
 .rag-marker { font-weight: 700; text-decoration: none; color: #1d4ed8; }
 .rag-card { border: 1px solid #d1d5db; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
@@ -92,6 +93,8 @@ def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "ci
     parts = ['<div class="rag-answer">']
     if answer.abstained:
         parts.append(f'<div class="rag-abstain">{escape(ABSTAIN_MESSAGE)}</div>')
+        if answer.abstain_reason:
+            parts.append(f'<p class="rag-reason">Why: {escape(answer.abstain_reason)}.</p>')
         if answer.related:
             parts.append("<p>Related passages (they do not answer the question):</p>")
             parts += [card(c, article_texts.get(c.article_id), "Related:", f"{anchor}-rel") for c in answer.related]

@@ -20,8 +20,9 @@ def write_lines(path, lines):
 def test_seed_set_loads_cleanly():
     items, problems = load_questions(SEED_QUESTIONS)
     assert problems == []
-    assert len(items) == 57
-    assert sum(i.unanswerable for i in items) == 21
+    assert len(items) == 81
+    assert sum(i.unanswerable for i in items) == 45
+    assert sum(i.kind == "not-indexed" for i in items) == 24  # about stories the seed corpus does not hold
     first = items[0]
     assert first.id == "seed-001" and first.answers[0] == "Keith Kellogg"
     assert first.evidence_article_id == "000_6ce29fcde6849a77" and "Kellogg" in first.evidence_quote
@@ -63,3 +64,15 @@ def test_empty_or_all_bad_raises(tmp_path, content):
     path.write_text(content)
     with pytest.raises(BadInput, match="no usable questions"):
         load_questions(path)
+
+
+def test_bbc_leave_out_sets_are_split_by_article():
+    data = SEED_QUESTIONS.parent
+    dev, _ = load_questions(data / "bbc_leave_out_dev.jsonl")
+    held, _ = load_questions(data / "bbc_leave_out_heldout.jsonl")
+    assert len(dev) == len(held) == 96
+    dev_articles = {i.evidence_article_id for i in dev}
+    held_articles = {i.evidence_article_id for i in held}
+    assert len(dev_articles) == len(held_articles) == 32
+    assert not dev_articles & held_articles  # no article, so no story, is in both
+    assert not {i.question for i in dev} & {i.question for i in held}

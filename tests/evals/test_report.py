@@ -6,7 +6,7 @@ import json
 import pytest
 
 from evals.cli import SEED_QUESTIONS, add_eval_parser
-from evals.gate import THRESHOLDS, check, load_thresholds
+from evals.gate import THRESHOLDS, check, check_all, load_thresholds
 from evals.report import format_table, write_report
 from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG, diagnose, parse_configs, worst_questions
 from rag.errors import BadInput
@@ -94,10 +94,23 @@ def test_check_names_every_metric_below_threshold():
     assert check({"hit@5": 0.95}, {"hit@5": 0.95}) == []
 
 
+def test_upper_bounds_fail_above_them():
+    assert check({"selective_risk": 0.2, "ece": 0.04}, {"selective_risk": 0.15, "ece": 0.05}, upper=True) == [
+        "selective_risk: 0.200 > maximum 0.150"]  # fmt: skip
+
+
+def test_check_all_reads_minimums_and_maximums(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"metrics": {"f1": 0.5}, "metrics_max": {"ece": 0.05}}))
+    assert check_all({"f1": 0.6, "ece": 0.04}, path) == []
+    assert check_all({"f1": 0.4, "ece": 0.06}, path) == ["f1: 0.400 < threshold 0.500", "ece: 0.060 > maximum 0.050"]
+
+
 def test_shipped_thresholds_are_valid():
     thresholds = load_thresholds()
     assert {"hit@5", "mrr", "exact_match", "f1", "citation_precision", "abstention_precision",
-            "abstention_recall"} <= set(thresholds)  # fmt: skip
+            "abstention_recall", "coverage"} <= set(thresholds)  # fmt: skip
+    assert {"selective_risk", "ece"} <= set(load_thresholds(key="metrics_max"))
     assert json.loads(THRESHOLDS.read_text())["config"] == MAIN_CONFIG
 
 

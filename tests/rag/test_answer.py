@@ -41,7 +41,8 @@ def span(p: Passage, answer: str, answerable: float, occurrence: int = 0) -> Rea
 
 def evidence(*readings: ReadSpan, question: str = "Who said the repairs cost 4.2 million euros?") -> Evidence:
     context = list({r.passage.chunk_id: r.passage for r in readings}.values())
-    return Evidence(question, context, list(readings), {}, time.perf_counter())
+    confidence = readings[0].answerable if readings else 0.0
+    return Evidence(question, context, list(readings), {}, time.perf_counter(), confidence=confidence)
 
 
 WHOLE = passage("harbour", 0, len(HARBOUR))

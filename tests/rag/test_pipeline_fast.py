@@ -40,7 +40,7 @@ def test_answer_cites_the_article_with_exact_offsets(pipeline):
     answer = pipeline.ask(QUESTION)
     assert not answer.abstained
     assert answer.short_answer == "Tomas Berg"
-    assert answer.confidence >= pipeline.settings.abstain_below
+    assert answer.confidence >= pipeline.abstain_below
     cited = answer.citations[0]
     assert cited.article_id == "news/bridge.md"
     assert cited.quote == QUOTE

@@ -49,6 +49,19 @@ def test_query_answers_reference_question(client, indexed_home):
 def test_query_abstains_on_unrelated_question(client):
     body = client.post("/query", json={"question": "What is the capital of Australia?"}).json()
     assert body["abstained"] is True and body["citations"] == [] and body["short_answer"] is None
+    assert body["abstain_reason"]  # one line saying why
+
+
+def test_abstention_names_what_no_article_mentions(client):
+    body = client.post("/query", json={"question": "When did Darleen Druyun join Boeing?"}).json()
+    assert body["abstained"] is True
+    assert body["abstain_reason"].startswith("no indexed article mentions")
+    assert "Darleen Druyun" in body["abstain_reason"] and "Boeing" in body["abstain_reason"]
+
+
+def test_answer_carries_no_abstain_reason(client):
+    body = client.post("/query", json={"question": "Who proposed delaying NATO membership?"}).json()
+    assert body["abstained"] is False and body["abstain_reason"] is None
 
 
 @pytest.mark.parametrize(

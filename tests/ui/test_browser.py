@@ -103,6 +103,14 @@ def test_abstention_is_shown_as_such(page, base_url):
     assert page.locator("#answer .rag-card").count() >= 1  # related passages offered
 
 
+def test_abstention_says_why(page, base_url, tmp_path):
+    ask(page, base_url, "What did Platon Lebedev tell the Moscow court?")
+    assert "The articles don't say" in page.locator("#answer .rag-abstain").inner_text()
+    assert "no indexed article mentions “Platon Lebedev”" in page.locator("#answer .rag-reason").inner_text()
+    shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-abstain-reason.png"
+    page.screenshot(path=str(shot), full_page=True)
+
+
 def test_article_markup_renders_as_text_never_runs(page, base_url):
     ask(page, base_url, "Which ferry captain retired in May?")
     page.locator("#answer details summary").first.click()

@@ -1,0 +1,164 @@
+"""A confidence that means what it says: the probability that the short answer is right.
+
+The reader's answerability alone is sure of itself on questions about stories that were never indexed (it reads
+the nearest article about something else and finds an answer-shaped span). So the answer's confidence weighs
+every signal the pipeline has about one reading, each of which a wrong answer tends to give away:
+
+- the reader's answerability (its logit);
+- grounding (:mod:`rag.grounding`): names, numbers and quoted phrases of the question that the answer's article
+  never mentions, and the rare words it lacks (idf-weighted share);
+- agreement: other passages whose best span is the same answer;
+- retrieval: how far down the fused ranking the answer's passage came;
+- shape: whether the span is what the question asks for (a time for "when", a number for "how many":
+  :mod:`rag.answer_types`).
+
+A logistic model over them (Platt scaling with several inputs) was fitted on questions about held-out titles of
+the SQuAD-Shifts sets the project may tune on, a share of the titles left out of the index, by
+``python -m evals.calibrate``; its coefficients, the abstention point it chose and its scores live in
+``rag/models/confidence.json``. Without that file (or with ``RAG_CONFIDENCE=reader``) the confidence is the
+reader's answerability, as it was before.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.answer_types import fits, wanted
+from rag.grounding import ArticleWords, Grounding, check, idf, specific_terms
+from rag.reader import ReadSpan
+
+MODEL_FILE = Path(__file__).resolve().parent / "models" / "confidence.json"
+FEATURES = ("answerable_logit", "name_missing", "names_missing", "number_missing", "words_missing", "agreement",
+            "retrieval_rank", "type_mismatch")  # fmt: skip
+READER_ABSTAIN_BELOW = 0.80  # the reader-only confidence's abstention point (evals.tune_reader)
+JUDGED = 4  # readings whose signals are weighed: the answer is the most likely right of them
+ARTICLE_CACHE = 256  # articles whose words are kept for grounding checks
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the pipeline knows about one reading, as the calibrator's inputs."""
+
+    answerable: float
+    grounding: Grounding = field(default_factory=Grounding)
+    agreement: int = 0  # other read passages whose best span is the same answer
+    retrieval_rank: int = 0
+    type_fits: bool = True  # the span has the shape the question asks for (rag.answer_types)
+
+    def features(self) -> list[float]:
+        p = min(max(self.answerable, 1e-6), 1 - 1e-6)
+        names = len(self.grounding.missing_of("name"))
+        numbers = len(self.grounding.missing_of("number", "quoted"))
+        return [math.log(p / (1 - p)), float(names > 0), float(min(names, 3)), float(numbers > 0),
+                self.grounding.missing_share, math.log1p(self.agreement), math.log1p(self.retrieval_rank),
+                float(not self.type_fits)]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Judged:
+    reading: ReadSpan
+    signals: Signals
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """``P(right) = sigmoid(intercept + coefficients · (features - means) / scales)``; ``abstain_below`` is the
+    abstention point chosen with it. ``weights`` empty: the reader's answerability itself."""
+
+    coefficients: tuple[float, ...] = ()
+    intercept: float = 0.0
+    means: tuple[float, ...] = ()
+    scales: tuple[float, ...] = ()
+    abstain_below: float = READER_ABSTAIN_BELOW
+    name: str = "reader"
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> Calibrator:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(doc["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on features {doc['features']}, this code computes {FEATURES}")
+        return cls(tuple(doc["coefficients"]), float(doc["intercept"]), tuple(doc["means"]), tuple(doc["scales"]),
+                   float(doc["abstain_below"]), "calibrated")  # fmt: skip
+
+    def probability(self, signals: Signals) -> float:
+        if not self.coefficients:
+            return signals.answerable
+        z = self.intercept + sum(
+            c * (x - m) / s
+            for c, x, m, s in zip(self.coefficients, signals.features(), self.means, self.scales, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def load_calibrator(kind: str) -> Calibrator:
+    """``calibrated`` (the fitted model, when its file is there) or ``reader`` (answerability alone)."""
+    return Calibrator.load() if kind == "calibrated" and MODEL_FILE.exists() else Calibrator()
+
+
+def abstention_point(settings) -> float:
+    """The confidence under which answers abstain: ``RAG_ABSTAIN_BELOW``, else the confidence model's own."""
+    given = settings.abstain_below
+    return load_calibrator(settings.confidence).abstain_below if given is None else given
+
+
+class Judge:
+    """Signals and confidence for the top readings of a question. ``article_text(id)`` gives an article's text
+    (the store), ``doc_freq(stem)`` how many of how many indexed chunks hold a word stem (the BM25 index)."""
+
+    def __init__(self, calibrator: Calibrator, article_text: Callable[[str], str | None],
+                 doc_freq: Callable[[str], tuple[int, int]]) -> None:  # fmt: skip
+        self.calibrator = calibrator
+        self.article_text = article_text
+        self.doc_freq = doc_freq
+        self._articles: OrderedDict[tuple, ArticleWords] = OrderedDict()  # answers come from few articles
+
+    def article(self, passage) -> ArticleWords:
+        """The words of a passage's article (its stored text; the passage's own when the article is gone),
+        cached by article version."""
+        key = (passage.article_id, passage.article_hash)
+        words = self._articles.get(key)
+        if words is None:
+            words = ArticleWords(self.article_text(passage.article_id) or passage.text)
+            self._articles[key] = words
+            while len(self._articles) > ARTICLE_CACHE:
+                self._articles.popitem(last=False)
+        return words
+
+    def rarity(self, stem: str) -> float:
+        return idf(*self.doc_freq(stem))
+
+    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int]) -> list[Judged]:
+        """The first :data:`JUDGED` readings (best first by answerability), each with its signals and
+        confidence, most likely right first."""
+        from rag.answer import same_answer
+
+        terms = specific_terms(question, self.rarity)
+        kind = wanted(question)
+        out = []
+        for reading in readings[:JUDGED]:
+            agreement = sum(
+                1 for other in readings if other is not reading and other.answerable >= 0.5
+                and same_answer(other.text, reading.text)
+            )  # fmt: skip
+            signals = Signals(reading.answerable, check(terms, self.article(reading.passage)), agreement,
+                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text))  # fmt: skip
+            out.append(Judged(reading, signals, self.calibrator.probability(signals)))
+        return sorted(out, key=lambda j: -j.confidence)
+
+    def unknown_names(self, grounding: Grounding) -> list[str]:
+        """Missing names of the question that no indexed chunk holds at all (by any of their words)."""
+        from rag.grounding import words_of
+        from rag.question import content_stems
+
+        out = []
+        for term in grounding.missing_of("name", "quoted"):
+            counts = [self.doc_freq(s) for s in content_stems(" ".join(words_of(term.text)))]
+            if counts and all(df == 0 and n > 0 for df, n in counts):  # n == 0: no BM25 index to ask
+                out.append(term.text)
+        return out
