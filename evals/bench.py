@@ -114,7 +114,8 @@ def bench_query(args: argparse.Namespace) -> None:
 
     # every question through each variant in turn: the comparison sees the same machine load; no question is
     # asked twice of one process variant (its sentence cache, if any, stays cold for it)
-    stages = {name: {"retrieve": [], "rerank": [], "read": [], "answer": [], "total": []} for name in variants}
+    stages = {name: {"retrieve": [], "rerank": [], "read": [], "judge": [], "answer": [], "total": []}
+              for name in variants}
     hits: dict[str, list[bool]] = {name: [] for name in variants}
     answers: dict[str, list[str | None]] = {name: [] for name in variants}
     f1: dict[str, list[float]] = {name: [] for name in variants}
@@ -175,6 +176,9 @@ def query_variants(args: argparse.Namespace) -> dict[str, tuple[dict, bool]]:
         depth, _, batch = spec.partition("/")
         update = {"reader_backend": backends[0], "reader_depth": int(depth), "reader_batch": int(batch or depth)}
         variants[f"reader {backends[0]} depth {spec}"] = (update, False)
+    for level in (c.strip() for c in args.reader_confident.split(",") if c.strip()):
+        variants[f"reader {backends[0]}, stop reading at {level}"] = (
+            {"reader_backend": backends[0], "reader_confident": float(level)}, False)  # fmt: skip
     if args.sentence_rerank:
         variants["sentence rerank (openvino f32) + reader"] = (
             {"reader_backend": backends[0], "rerank_backend": "openvino"}, True)  # fmt: skip
@@ -268,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                    "compare; the first one is the baseline and the one the other tables report")  # fmt: skip
     p.add_argument("--reader-depths", default="", help="comma-separated DEPTH[/BATCH] (RAG_READER_DEPTH, "
                    "RAG_READER_BATCH) to compare too, with the first reader backend")  # fmt: skip
+    p.add_argument("--reader-confident", default="", help="comma-separated RAG_READER_CONFIDENT values to compare "
+                   "too (the answerability at which reading stops early), with the first reader backend")  # fmt: skip
     p.add_argument("--sentence-rerank", action="store_true", help="also measure the sentence reranker (f32) "
                    "before the reader: the previous answer path's cost")  # fmt: skip
     p.add_argument("--seed", type=int, default=13)

@@ -14,12 +14,13 @@ Then, with the units split again by a hash into *fit* (two thirds) and *check* (
    F1 >= 0.5), fitted on *fit*;
 2. a one-dimensional Platt correction of the best reading's score (the answer takes the most likely reading of
    several, which makes the raw maximum optimistic), also on *fit*;
-3. the abstention point: the lowest confidence at which the answered questions of *fit* are right at least
-   ``--target-precision`` of the time.
+3. the abstention point: the lowest confidence at which at least ``--target-precision`` of the questions
+   answered on *fit* are ones the index answers (by default 0.9: nine answers in ten are to questions the
+   articles answer; with this data's mix of 55 % answerable and 45 % unanswerable questions).
 
 ECE, AURC, coverage, selective risk and left-out abstention are reported on *check*, the numbers that count.
 
-    python -m evals.calibrate [--questions 900] [--target-precision 0.8]
+    python -m evals.calibrate [--questions 900] [--target-precision 0.9]
 """
 
 from __future__ import annotations
@@ -165,9 +166,13 @@ def fit(rows: list[dict], target: float) -> dict:
 
 
 def choose_threshold(scored: list[tuple[float, bool, str]], target: float) -> float:
-    """The lowest confidence at which the answered questions are right at least ``target`` of the time."""
+    """The lowest confidence at which at least ``target`` of the answered questions are ones the index answers.
+
+    Precision of the *decision to answer*, not of the span: whether a span is exactly right depends on the domain
+    (the reader is right far less often on reddit posts and product reviews than on news or Wikipedia), whether
+    the articles answer the question much less so; and "the articles don't say" is the promise the point keeps."""
     for threshold in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        answered = [ok for p, ok, _ in scored if p >= threshold]
+        answered = [truth == ANSWERABLE for p, _, truth in scored if p >= threshold]
         if answered and sum(answered) / len(answered) >= target:
             return float(threshold)
     return 0.95
@@ -206,9 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=900)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--target-precision", type=float, default=0.8,
-                        help="answered questions right at least this often at the abstention point")  # fmt: skip
-    parser.add_argument("--rows", type=Path, default=None, help="reuse recorded readings (JSON) instead of asking")
+    parser.add_argument("--target-precision", type=float, default=0.9,
+                        help="share of answered questions the index answers, at the abstention point")  # fmt: skip
+    parser.add_argument("--rows", type=Path, default=None, help="reuse recorded readings (JSON) if the file exists")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -226,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         "the best of the top readings; rag/confidence.py",
         "features": list(FEATURES),
         **{k: model[k] for k in ("coefficients", "intercept", "means", "scales", "abstain_below")},
-        "abstention_rule": f"lowest confidence at which answered fit questions are right >= {args.target_precision}",
+        "abstention_rule": f"lowest confidence at which >= {args.target_precision} of the answered fit questions "
+        "are answerable from the index",
         "data": {"sets": list(TRAIN_SETS), "units": "held-out titles (reddit: posts)", "left_out_share": LEAVE_OUT,
                  "questions": counts, "judged_readings": JUDGED, "seed": args.seed,
                  "split": "unit hash: fit 2/3, check 1/3"},

@@ -28,10 +28,10 @@ from rag.confidence import FEATURES, Calibrator
 CHECKS = {
     "name missing from the article": {"name_missing": 0.0, "names_missing": 0.0},
     "number or quoted title missing": {"number_missing": 0.0},
-    "rare words missing (share)": {"words_missing": 0.0},
+    "rare words missing (article and passage)": {"words_missing": 0.0, "passage_words_missing": 0.0},
     "span of the wrong shape": {"type_mismatch": 0.0},
     "all grounding checks": {"name_missing": 0.0, "names_missing": 0.0, "number_missing": 0.0,
-                             "words_missing": 0.0, "type_mismatch": 0.0},
+                             "words_missing": 0.0, "passage_words_missing": 0.0, "type_mismatch": 0.0},
 }  # fmt: skip
 
 

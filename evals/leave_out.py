@@ -38,9 +38,11 @@ def choose_left_out(items: Sequence[EvalItem], titles: dict[str, str], fraction:
 
 
 def mark_left_out(items: Sequence[EvalItem], titles: dict[str, str], left_out: set[str]) -> list[EvalItem]:
-    """The questions about left-out titles turned unanswerable (their answers dropped: nothing can hold them)."""
+    """The questions about left-out titles turned unanswerable. Their answers stay on the item (no metric reads
+    an unanswerable item's answers): an answer that matches them came from another article that tells the same
+    story, which the report counts apart (a news archive repeats itself)."""
     return [
-        replace(i, unanswerable=True, answers=[], evidence_quote=None, kind=LEFT_OUT)
+        replace(i, unanswerable=True, kind=LEFT_OUT)
         if i.answerable and title_of(i, titles) in left_out else i
         for i in items
     ]  # fmt: skip

@@ -36,14 +36,14 @@ CONFIGS: dict[str, Config] = {
 DEFAULT_CONFIGS = ("dense", "bm25", "hybrid", "hybrid+rerank")
 MAIN_CONFIG = "hybrid"  # the default answer path: hybrid retrieval, then the reader
 TOP_K = 5  # passages judged for hit@k / MRR, and the pipeline's default top_k (answers are unchanged by it)
-STAGES = ("retrieve", "rerank", "read", "answer", "first_token", "generate", "total")
+STAGES = ("resolve", "retrieve", "rerank", "read", "judge", "answer", "first_token", "generate", "total")
 WORST = 10
 
 # Row order of tables and the JSON report. Latency rows are appended per stage.
 QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "answer_containment",
                    "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall",
                    "left_out_abstained", "coverage", "selective_risk", "aurc", "ece")  # fmt: skip
-COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused")
+COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused", "left_out_told_elsewhere")
 
 
 def parse_configs(spec: str | Sequence[str] | None) -> list[Config]:
@@ -92,6 +92,11 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
     aggregates: dict[str, float | None] = {name: agg for name, (agg, _) in results.items()}
     per = {name: values for name, (_, values) in results.items() if name != "left_out_abstained"}
     aggregates.update(trust(items, judged))
+    left_out, left_answers = _only(LEFT_OUT, items, answers)
+    aggregates["left_out_told_elsewhere"] = sum(  # answered right from another article of the same story
+        1 for i, a in zip(left_out, left_answers, strict=True)
+        if a is not None and not a.abstained and i.answers and m.f1_score(a.short_answer, i.answers) >= m.RIGHT_F1
+    ) if left_out else None
     for stage in STAGES:
         (percentiles, values) = m.latency(answers, stage)
         aggregates[f"latency_{stage}_p50_ms"] = percentiles["p50"]

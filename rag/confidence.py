@@ -6,9 +6,10 @@ every signal the pipeline has about one reading, each of which a wrong answer te
 
 - the reader's answerability (its logit);
 - grounding (:mod:`rag.grounding`): names, numbers and quoted phrases of the question that the answer's article
-  never mentions, and the rare words it lacks (idf-weighted share);
+  never mentions, and the rare words it lacks (idf-weighted share), in the article and in the passage read;
 - agreement: other passages whose best span is the same answer;
-- retrieval: how far down the fused ranking the answer's passage came;
+- retrieval: how far down the fused ranking the answer's passage came, and how close (MiniLM cosine) the
+  sentence holding the span is to the question;
 - shape: whether the span is what the question asks for (a time for "when", a number for "how many":
   :mod:`rag.answer_types`).
 
@@ -28,13 +29,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from rag.answer_types import fits, wanted
 from rag.grounding import ArticleWords, Grounding, check, idf, specific_terms
 from rag.reader import ReadSpan
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "confidence.json"
 FEATURES = ("answerable_logit", "name_missing", "names_missing", "number_missing", "words_missing", "agreement",
-            "retrieval_rank", "type_mismatch")  # fmt: skip
+            "retrieval_rank", "type_mismatch", "passage_words_missing", "sentence_similarity")  # fmt: skip
 READER_ABSTAIN_BELOW = 0.80  # the reader-only confidence's abstention point (evals.tune_reader)
 JUDGED = 4  # readings whose signals are weighed: the answer is the most likely right of them
 ARTICLE_CACHE = 256  # articles whose words are kept for grounding checks
@@ -49,6 +52,8 @@ class Signals:
     agreement: int = 0  # other read passages whose best span is the same answer
     retrieval_rank: int = 0
     type_fits: bool = True  # the span has the shape the question asks for (rag.answer_types)
+    passage_missing_share: float = 0.0  # rare words of the question missing from the passage itself (idf-weighted)
+    similarity: float = 0.0  # MiniLM cosine of the question and the sentence holding the span
 
     def features(self) -> list[float]:
         p = min(max(self.answerable, 1e-6), 1 - 1e-6)
@@ -56,7 +61,7 @@ class Signals:
         numbers = len(self.grounding.missing_of("number", "quoted"))
         return [math.log(p / (1 - p)), float(names > 0), float(min(names, 3)), float(numbers > 0),
                 self.grounding.missing_share, math.log1p(self.agreement), math.log1p(self.retrieval_rank),
-                float(not self.type_fits)]  # fmt: skip
+                float(not self.type_fits), self.passage_missing_share, self.similarity]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,12 @@ class Judge:
     (the store), ``doc_freq(stem)`` how many of how many indexed chunks hold a word stem (the BM25 index)."""
 
     def __init__(self, calibrator: Calibrator, article_text: Callable[[str], str | None],
-                 doc_freq: Callable[[str], tuple[int, int]]) -> None:  # fmt: skip
+                 doc_freq: Callable[[str], tuple[int, int]],
+                 embed: Callable[[list[str]], np.ndarray] | None = None) -> None:  # fmt: skip
         self.calibrator = calibrator
         self.article_text = article_text
         self.doc_freq = doc_freq
+        self.embed = embed  # sentence vectors (the sentence scorer's cache); None: no similarity signal
         self._articles: OrderedDict[tuple, ArticleWords] = OrderedDict()  # answers come from few articles
 
     def article(self, passage) -> ArticleWords:
@@ -133,21 +140,30 @@ class Judge:
     def rarity(self, stem: str) -> float:
         return idf(*self.doc_freq(stem))
 
-    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int]) -> list[Judged]:
+    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int],
+              query_vector=None) -> list[Judged]:  # fmt: skip
         """The first :data:`JUDGED` readings (best first by answerability), each with its signals and
-        confidence, most likely right first."""
-        from rag.answer import same_answer
+        confidence, most likely right first. ``query_vector``: the question's embedding, for the similarity."""
+        from rag.answer import quote_of, same_answer
 
         terms = specific_terms(question, self.rarity)
         kind = wanted(question)
+        similarities = [0.0] * len(readings[:JUDGED])
+        if self.embed is not None and query_vector is not None and readings:
+            vectors = self.embed([quote_of(r).text for r in readings[:JUDGED]])
+            query = np.asarray(query_vector, dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-9
+            similarities = (vectors @ query / norms).tolist()
         out = []
-        for reading in readings[:JUDGED]:
+        for reading, similarity in zip(readings[:JUDGED], similarities, strict=True):
             agreement = sum(
                 1 for other in readings if other is not reading and other.answerable >= 0.5
                 and same_answer(other.text, reading.text)
             )  # fmt: skip
+            passage = check(terms, ArticleWords(reading.passage.text)).missing_share
             signals = Signals(reading.answerable, check(terms, self.article(reading.passage)), agreement,
-                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text))  # fmt: skip
+                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text), passage,
+                              similarity)  # fmt: skip
             out.append(Judged(reading, signals, self.calibrator.probability(signals)))
         return sorted(out, key=lambda j: -j.confidence)
 

@@ -74,7 +74,10 @@ class Pipeline:
         )  # fmt: skip
         self._generative = None
         self.calibrator = load_calibrator(self.settings.confidence)
-        self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq)
+        # the span's sentence is embedded by the index's own encoder (f32, cached): the similarity the confidence
+        # model was fitted with, on every CPU
+        sentences = SentenceScorer(self.embedder, cache_size=20_000)
+        self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq, sentences.embed)
 
     @property
     def abstain_below(self) -> float:
@@ -175,14 +178,14 @@ class Pipeline:
         t = time.perf_counter()
         evidence = Evidence(text, passages[:top_k], readings, timings, started, asked=asked,
                             filtered=bool(filters))  # fmt: skip
-        self.weigh(evidence, rank)
+        self.weigh(evidence, rank, query_vector)
         timings["judge"] = elapsed_ms(t)
         return evidence
 
-    def weigh(self, evidence: Evidence, rank: dict[str, int]) -> None:
+    def weigh(self, evidence: Evidence, rank: dict[str, int], query_vector=None) -> None:
         """The confidence of the evidence's best readings: the most likely right one leads; its grounding and
         any name of the question that no article mentions come along for the abstention reason."""
-        judged = self.judge.judge(evidence.question, evidence.readings, rank)
+        judged = self.judge.judge(evidence.question, evidence.readings, rank, query_vector)
         if not judged:
             return
         first = judged[0]
