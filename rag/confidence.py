@@ -8,8 +8,6 @@ every signal the pipeline has about one reading, each of which a wrong answer te
 - grounding (:mod:`rag.grounding`): names, numbers and quoted phrases of the question that the answer's article
   never mentions, and the rare words it lacks (idf-weighted share), in the article and in the passage read;
 - agreement: other passages whose best span is the same answer;
-- retrieval: how far down the fused ranking the answer's passage came, and how close (MiniLM cosine) the
-  sentence holding the span is to the question;
 - shape: whether the span is what the question asks for (a time for "when", a number for "how many":
   :mod:`rag.answer_types`).
 
@@ -18,6 +16,11 @@ the SQuAD-Shifts sets the project may tune on, a share of the titles left out of
 ``python -m evals.calibrate``; its coefficients, the abstention point it chose and its scores live in
 ``rag/models/confidence.json``. Without that file (or with ``RAG_CONFIDENCE=reader``) the confidence is the
 reader's answerability, as it was before.
+
+Tried and left out: the MiniLM cosine of the question and the span's sentence (AURC 0.357 -> 0.355 on the check
+titles, ECE worse, and 40 ms a question for embedding the sentences on 2 cores); the fused retrieval rank of the
+answer's passage (AURC 0.365 -> 0.357, but it made the answer to one question flip with the order a concurrent
+write gave the candidates: the reference question was declined while articles were being indexed).
 """
 
 from __future__ import annotations
@@ -29,18 +32,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from rag.answer_types import fits, wanted
-from rag.grounding import ArticleWords, Grounding, check, idf, specific_terms
+from rag.grounding import ArticleWords, Grounding, check, idf, specific_terms, words_of
+from rag.question import content_stems
 from rag.reader import ReadSpan
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "confidence.json"
 FEATURES = ("answerable_logit", "name_missing", "names_missing", "number_missing", "words_missing", "agreement",
-            "retrieval_rank", "type_mismatch", "passage_words_missing", "sentence_similarity")  # fmt: skip
+            "type_mismatch", "passage_words_missing")  # fmt: skip
 READER_ABSTAIN_BELOW = 0.80  # the reader-only confidence's abstention point (evals.tune_reader)
 JUDGED = 4  # readings whose signals are weighed: the answer is the most likely right of them
-ARTICLE_CACHE = 256  # articles whose words are kept for grounding checks
+ARTICLE_CACHE = 512  # articles and passages whose words are kept for grounding checks
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,14 @@ class Signals:
     retrieval_rank: int = 0
     type_fits: bool = True  # the span has the shape the question asks for (rag.answer_types)
     passage_missing_share: float = 0.0  # rare words of the question missing from the passage itself (idf-weighted)
-    similarity: float = 0.0  # MiniLM cosine of the question and the sentence holding the span
 
     def features(self) -> list[float]:
         p = min(max(self.answerable, 1e-6), 1 - 1e-6)
         names = len(self.grounding.missing_of("name"))
         numbers = len(self.grounding.missing_of("number", "quoted"))
         return [math.log(p / (1 - p)), float(names > 0), float(min(names, 3)), float(numbers > 0),
-                self.grounding.missing_share, math.log1p(self.agreement), math.log1p(self.retrieval_rank),
-                float(not self.type_fits), self.passage_missing_share, self.similarity]  # fmt: skip
+                self.grounding.missing_share, math.log1p(self.agreement), float(not self.type_fits),
+                self.passage_missing_share]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -117,21 +118,25 @@ class Judge:
     (the store), ``doc_freq(stem)`` how many of how many indexed chunks hold a word stem (the BM25 index)."""
 
     def __init__(self, calibrator: Calibrator, article_text: Callable[[str], str | None],
-                 doc_freq: Callable[[str], tuple[int, int]],
-                 embed: Callable[[list[str]], np.ndarray] | None = None) -> None:  # fmt: skip
+                 doc_freq: Callable[[str], tuple[int, int]]) -> None:  # fmt: skip
         self.calibrator = calibrator
         self.article_text = article_text
         self.doc_freq = doc_freq
-        self.embed = embed  # sentence vectors (the sentence scorer's cache); None: no similarity signal
         self._articles: OrderedDict[tuple, ArticleWords] = OrderedDict()  # answers come from few articles
 
     def article(self, passage) -> ArticleWords:
         """The words of a passage's article (its stored text; the passage's own when the article is gone),
         cached by article version."""
-        key = (passage.article_id, passage.article_hash)
+        return self._words((passage.article_id, passage.article_hash),
+                           lambda: self.article_text(passage.article_id) or passage.text)  # fmt: skip
+
+    def passage(self, passage) -> ArticleWords:
+        return self._words(("chunk", passage.chunk_id), lambda: passage.text)
+
+    def _words(self, key: tuple, text: Callable[[], str]) -> ArticleWords:
         words = self._articles.get(key)
         if words is None:
-            words = ArticleWords(self.article_text(passage.article_id) or passage.text)
+            words = ArticleWords(text())
             self._articles[key] = words
             while len(self._articles) > ARTICLE_CACHE:
                 self._articles.popitem(last=False)
@@ -140,38 +145,27 @@ class Judge:
     def rarity(self, stem: str) -> float:
         return idf(*self.doc_freq(stem))
 
-    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int],
-              query_vector=None) -> list[Judged]:  # fmt: skip
+    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int]) -> list[Judged]:
         """The first :data:`JUDGED` readings (best first by answerability), each with its signals and
-        confidence, most likely right first. ``query_vector``: the question's embedding, for the similarity."""
-        from rag.answer import quote_of, same_answer
+        confidence, most likely right first."""
+        from rag.answer import same_answer
 
         terms = specific_terms(question, self.rarity)
         kind = wanted(question)
-        similarities = [0.0] * len(readings[:JUDGED])
-        if self.embed is not None and query_vector is not None and readings:
-            vectors = self.embed([quote_of(r).text for r in readings[:JUDGED]])
-            query = np.asarray(query_vector, dtype=np.float32)
-            norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-9
-            similarities = (vectors @ query / norms).tolist()
         out = []
-        for reading, similarity in zip(readings[:JUDGED], similarities, strict=True):
+        for reading in readings[:JUDGED]:
             agreement = sum(
                 1 for other in readings if other is not reading and other.answerable >= 0.5
                 and same_answer(other.text, reading.text)
             )  # fmt: skip
-            passage = check(terms, ArticleWords(reading.passage.text)).missing_share
+            passage = check(terms, self.passage(reading.passage)).missing_share
             signals = Signals(reading.answerable, check(terms, self.article(reading.passage)), agreement,
-                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text), passage,
-                              similarity)  # fmt: skip
+                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text), passage)  # fmt: skip
             out.append(Judged(reading, signals, self.calibrator.probability(signals)))
         return sorted(out, key=lambda j: -j.confidence)
 
     def unknown_names(self, grounding: Grounding) -> list[str]:
         """Missing names of the question that no indexed chunk holds at all (by any of their words)."""
-        from rag.grounding import words_of
-        from rag.question import content_stems
-
         out = []
         for term in grounding.missing_of("name", "quoted"):
             counts = [self.doc_freq(s) for s in content_stems(" ".join(words_of(term.text)))]

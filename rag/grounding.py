@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rag.question import STOPWORDS, content_stems
 
@@ -160,11 +160,28 @@ class ArticleWords:
             return True
         if len(word) >= 5:
             prefix = word[: max(5, len(word) - 3)]
-            if any(w.startswith(prefix) or (len(w) >= 5 and word.startswith(w[: max(5, len(w) - 3)]))
-                   for w in self.words):  # fmt: skip
+            if any(w.startswith(prefix) or word.startswith(w[: max(5, len(w) - 3)])
+                   for w in self._by_start.get(word[:5], ())):  # fmt: skip
                 return True
-            return any(abs(len(w) - len(word)) <= 1 and _within_one_edit(word, w) for w in self.words)
+            return any(_within_one_edit(word, w) for n in (-1, 0, 1) for w in self._by_length.get(len(word) + n, ()))
         return False
+
+    @cached_property
+    def _by_start(self) -> dict[str, list[str]]:
+        """Words of five letters or more by their first five (an inflection shares at least those)."""
+        out: dict[str, list[str]] = {}
+        for w in self.words:
+            if len(w) >= 5:
+                out.setdefault(w[:5], []).append(w)
+        return out
+
+    @cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """Words by length (a one-letter typo changes it by one at most)."""
+        out: dict[int, list[str]] = {}
+        for w in self.words:
+            out.setdefault(len(w), []).append(w)
+        return out
 
     def has(self, term: Term) -> bool:
         if term.kind == "number":
@@ -221,7 +238,12 @@ def check(terms: list[Term], article: ArticleWords) -> Grounding:
     return Grounding(tuple(terms), tuple(t for t in terms if not article.has(t)))
 
 
+IDF_MIN_CHUNKS = 1000  # below this many chunks, rarity is not measurable: count as if the index were this big
+
+
 def idf(doc_freq: int, n_docs: int) -> float:
-    """Inverse document frequency with the usual smoothing; a word no chunk holds is the rarest."""
-    return math.log((n_docs + 1) / (doc_freq + 0.5)) if n_docs else 1.0
+    """Inverse document frequency with the usual smoothing; a word no chunk holds is the rarest. A small index
+    (the seed article is three chunks) would make any word it lacks outweigh all the others, so the count of
+    chunks is taken as at least :data:`IDF_MIN_CHUNKS` (the confidence model was fitted on a larger index)."""
+    return math.log((max(n_docs, IDF_MIN_CHUNKS) + 1) / (doc_freq + 0.5)) if n_docs else 1.0
 

@@ -74,10 +74,7 @@ class Pipeline:
         )  # fmt: skip
         self._generative = None
         self.calibrator = load_calibrator(self.settings.confidence)
-        # the span's sentence is embedded by the index's own encoder (f32, cached): the similarity the confidence
-        # model was fitted with, on every CPU
-        sentences = SentenceScorer(self.embedder, cache_size=20_000)
-        self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq, sentences.embed)
+        self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq)
 
     @property
     def abstain_below(self) -> float:
@@ -178,16 +175,19 @@ class Pipeline:
         t = time.perf_counter()
         evidence = Evidence(text, passages[:top_k], readings, timings, started, asked=asked,
                             filtered=bool(filters))  # fmt: skip
-        self.weigh(evidence, rank, query_vector)
+        self.weigh(evidence, rank, {r.passage.chunk_id: prior for r in readings if r.passage.article_id in cited})
         timings["judge"] = elapsed_ms(t)
         return evidence
 
-    def weigh(self, evidence: Evidence, rank: dict[str, int], query_vector=None) -> None:
-        """The confidence of the evidence's best readings: the most likely right one leads; its grounding and
+    def weigh(self, evidence: Evidence, rank: dict[str, int], prior: dict[str, float] | None = None) -> None:
+        """The confidence of the evidence's best readings: the most likely right one leads (``prior``: a bonus
+        by chunk id, the follow-up's preference for the articles the previous turn cited); its grounding and
         any name of the question that no article mentions come along for the abstention reason."""
-        judged = self.judge.judge(evidence.question, evidence.readings, rank, query_vector)
+        judged = self.judge.judge(evidence.question, evidence.readings, rank)
         if not judged:
             return
+        prior = prior or {}
+        judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
         first = judged[0]
         if first.reading is not evidence.readings[0]:
             evidence.readings = [first.reading, *[r for r in evidence.readings if r is not first.reading]]

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         3, ge=1, le=50, description="Passages the reader reads at once; it stops after a batch with a confident span."
     )
     reader_confident: float = Field(
-        0.97,
+        0.9,
         ge=0.0,
         le=1.0,
         description="Answerability at which the reader stops reading more passages (1 = never).",

@@ -19,7 +19,7 @@ CARPENTER = "Michael Carpenter said the decision is up to the incoming administr
 TEXTS = {"kellogg": KELLOGG, "carpenter": CARPENTER}
 # P(right) falls by a lot for a missing name, a little for each missing-word share; answerability counts too
 MODEL = Calibrator(
-    coefficients=(1.0, -4.0, 0.0, -2.0, -1.0, 0.5, 0.0, -1.0, 0.0, 0.0), intercept=0.0, means=(0.0,) * len(FEATURES),
+    coefficients=(1.0, -4.0, 0.0, -2.0, -1.0, 0.5, -1.0, 0.0), intercept=0.0, means=(0.0,) * len(FEATURES),
     scales=(1.0,) * len(FEATURES), abstain_below=0.5, name="test",
 )  # fmt: skip
 
@@ -122,13 +122,3 @@ def test_the_committed_model_fits_this_code():
 def test_answer_shapes(question, span, ok):
     assert fits(wanted(question), span) is ok
 
-
-def test_similarity_is_the_cosine_of_question_and_the_span_s_sentence():
-    import numpy as np
-
-    vectors = {KELLOGG: np.array([1.0, 0.0]), CARPENTER: np.array([0.6, 0.8])}
-    embedding = Judge(MODEL, TEXTS.get, lambda stem: (1, 100), lambda texts: np.stack([vectors[t] for t in texts]))
-    readings = [reading("kellogg", "Keith Kellogg", 0.9), reading("carpenter", "Michael Carpenter", 0.9)]
-    judged = embedding.judge("Who proposed a delay?", readings, {}, query_vector=[1.0, 0.0])
-    assert {j.reading.passage.article_id: round(j.signals.similarity, 3) for j in judged} == {
-        "kellogg": 1.0, "carpenter": 0.6}  # fmt: skip

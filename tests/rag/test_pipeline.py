@@ -56,7 +56,7 @@ def test_reference_question(pipeline):
 
 def test_paraphrase_with_few_shared_words(pipeline):
     answer = pipeline.ask("Which retired general wants Ukraine's alliance membership put off?")
-    assert answer.short_answer == "Keith Kellogg"
+    assert answer.short_answer in ("Keith Kellogg", "retired Lt. Gen. Keith Kellogg")  # the seed set's gold answers
     assert answer.citations[0].quote == REFERENCE_QUOTE
 
 

