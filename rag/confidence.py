@@ -52,7 +52,6 @@ class Signals:
     answerable: float
     grounding: Grounding = field(default_factory=Grounding)
     agreement: int = 0  # other read passages whose best span is the same answer
-    retrieval_rank: int = 0
     type_fits: bool = True  # the span has the shape the question asks for (rag.answer_types)
     passage_missing_share: float = 0.0  # rare words of the question missing from the passage itself (idf-weighted)
 
@@ -107,10 +106,13 @@ def load_calibrator(kind: str) -> Calibrator:
     return Calibrator.load() if kind == "calibrated" and MODEL_FILE.exists() else Calibrator()
 
 
-def abstention_point(settings) -> float:
-    """The confidence under which answers abstain: ``RAG_ABSTAIN_BELOW``, else the confidence model's own."""
+def abstention_point(settings, calibrator: Calibrator | None = None) -> float:
+    """The confidence under which answers abstain: ``RAG_ABSTAIN_BELOW``, else the confidence model's own
+    (``calibrator``: the one already loaded, else the one the settings name)."""
     given = settings.abstain_below
-    return load_calibrator(settings.confidence).abstain_below if given is None else given
+    if given is not None:
+        return given
+    return (calibrator or load_calibrator(settings.confidence)).abstain_below
 
 
 class Judge:
@@ -145,7 +147,7 @@ class Judge:
     def rarity(self, stem: str) -> float:
         return idf(*self.doc_freq(stem))
 
-    def judge(self, question: str, readings: Sequence[ReadSpan], ranks: dict[str, int]) -> list[Judged]:
+    def judge(self, question: str, readings: Sequence[ReadSpan]) -> list[Judged]:
         """The first :data:`JUDGED` readings (best first by answerability), each with its signals and
         confidence, most likely right first."""
         from rag.answer import same_answer
@@ -160,7 +162,7 @@ class Judge:
             )  # fmt: skip
             passage = check(terms, self.passage(reading.passage)).missing_share
             signals = Signals(reading.answerable, check(terms, self.article(reading.passage)), agreement,
-                              ranks.get(reading.passage.chunk_id, 0), fits(kind, reading.text), passage)  # fmt: skip
+                              fits(kind, reading.text), passage)  # fmt: skip
             out.append(Judged(reading, signals, self.calibrator.probability(signals)))
         return sorted(out, key=lambda j: -j.confidence)
 

@@ -79,7 +79,7 @@ class Pipeline:
     @property
     def abstain_below(self) -> float:
         """The confidence under which answers abstain (:func:`rag.confidence.abstention_point`)."""
-        return abstention_point(self.settings)
+        return abstention_point(self.settings, self.calibrator)
 
     def _article_text(self, article_id: str) -> str | None:
         article = self.store.get_article(article_id)
@@ -175,19 +175,19 @@ class Pipeline:
         t = time.perf_counter()
         evidence = Evidence(text, passages[:top_k], readings, timings, started, asked=asked,
                             filtered=bool(filters))  # fmt: skip
-        self.weigh(evidence, rank, {r.passage.chunk_id: prior for r in readings if r.passage.article_id in cited})
+        self.weigh(evidence, {r.passage.chunk_id: prior for r in readings if r.passage.article_id in cited})
         timings["judge"] = elapsed_ms(t)
         return evidence
 
-    def weigh(self, evidence: Evidence, rank: dict[str, int], prior: dict[str, float] | None = None) -> None:
+    def weigh(self, evidence: Evidence, prior: dict[str, float] | None = None) -> None:
         """The confidence of the evidence's best readings: the most likely right one leads (``prior``: a bonus
         by chunk id, the follow-up's preference for the articles the previous turn cited); its grounding and
         any name of the question that no article mentions come along for the abstention reason."""
-        judged = self.judge.judge(evidence.question, evidence.readings, rank)
+        judged = self.judge.judge(evidence.question, evidence.readings)
         if not judged:
             return
-        prior = prior or {}
-        judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
+        if prior:
+            judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
         first = judged[0]
         if first.reading is not evidence.readings[0]:
             evidence.readings = [first.reading, *[r for r in evidence.readings if r is not first.reading]]

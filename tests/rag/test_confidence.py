@@ -48,21 +48,23 @@ def test_the_reader_calibrator_is_the_answerability():
 
 def test_the_reading_whose_article_names_the_question_s_person_leads():
     readings = [reading("carpenter", "Michael Carpenter", 0.95), reading("kellogg", "Keith Kellogg", 0.90)]
-    judged = judge().judge("What did Keith Kellogg propose?", readings, {"carpenter-0": 0, "kellogg-0": 1})
+    judged = judge().judge("What did Keith Kellogg propose?", readings)
     assert [j.reading.passage.article_id for j in judged] == ["kellogg", "carpenter"]
     assert [t.text for t in judged[1].signals.grounding.missing_of("name")] == ["Keith Kellogg"]
 
 
 def test_agreement_counts_other_passages_with_the_same_answer():
-    readings = [reading("kellogg", "Keith Kellogg", 0.9), reading("carpenter", "Michael Carpenter", 0.9)]
-    [first, *_] = judge().judge("Who proposed a delay?", readings, {})
-    assert first.signals.agreement == 0
+    other = reading("kellogg", "Keith Kellogg", 0.9)
+    readings = [reading("kellogg", "Keith Kellogg", 0.9), reading("carpenter", "Michael Carpenter", 0.9), other]
+    agreement = {(j.reading.text, j.reading is other): j.signals.agreement
+                 for j in judge().judge("Who proposed a delay?", readings)}  # fmt: skip
+    assert agreement == {("Keith Kellogg", False): 1, ("Michael Carpenter", False): 0, ("Keith Kellogg", True): 1}
 
 
 def test_a_name_no_chunk_holds_is_unknown_and_the_abstention_says_so():
     no_lebedev = judge(lambda stem: (0, 100) if stem in ("platon", "lebedev") else (3, 100))
     readings = [reading("kellogg", "Keith Kellogg", 0.9)]
-    [first] = no_lebedev.judge("What did Platon Lebedev propose?", readings, {})
+    [first] = no_lebedev.judge("What did Platon Lebedev propose?", readings)
     evidence = Evidence("What did Platon Lebedev propose?", [readings[0].passage], readings, {}, time.perf_counter(),
                         confidence=first.confidence, grounding=first.signals.grounding,
                         unknown=tuple(no_lebedev.unknown_names(first.signals.grounding)))  # fmt: skip
@@ -74,7 +76,7 @@ def test_a_name_no_chunk_holds_is_unknown_and_the_abstention_says_so():
 def test_a_name_the_index_holds_elsewhere_is_blamed_on_the_closest_article():
     elsewhere = judge(lambda stem: (2, 100))
     readings = [reading("kellogg", "Keith Kellogg", 0.9)]
-    [first] = elsewhere.judge("What did Platon Lebedev propose?", readings, {})
+    [first] = elsewhere.judge("What did Platon Lebedev propose?", readings)
     evidence = Evidence("q", [readings[0].passage], readings, {}, time.perf_counter(), confidence=first.confidence,
                         grounding=first.signals.grounding, unknown=())  # fmt: skip
     reason = compose(evidence, 0.5).abstain_reason
