@@ -268,3 +268,35 @@ def calibration(probabilities: Sequence[float], right: Sequence[bool], bins: int
     n = len(probabilities)
     ece = round(sum(c * abs(p - r) for p, r, c in table) / n, 4) if n else None
     return ece, table
+
+
+# -- generative statements ----------------------------------------------------------------------------------
+STATEMENT_COUNTS = ("statements", "statements_supported", "statements_supported_wrong", "statements_unsupported",
+                    "statements_contradicted", "statements_contradicted_right", "written_answer_replaced")  # fmt: skip
+
+
+def statement_is_right(item: EvalItem, text: str, main: bool) -> bool | None:
+    """Right when the statement holds a gold answer (normalised, on word boundaries); the statement that answers
+    the question (the answer's first) is wrong when it holds none or the question has no answer in the articles;
+    any other statement without a gold answer is not judged (``None``): it may say something else that is true."""
+    if item.answerable and any(_contains_phrase(normalize_answer(text), normalize_answer(g)) for g in item.answers):
+        return True
+    return False if main else None
+
+
+def statement_verdicts(items: Sequence[EvalItem], answers: Sequence[Answer | None]) -> dict[str, int | None]:
+    """Generative answers: statements by verdict, the supported ones that are wrong (the number that must be 0),
+    the contradicted ones that were right (the check's false alarms), and answers whose written text was replaced
+    by the extracted one. ``None`` everywhere for a config that wrote nothing."""
+    counts = dict.fromkeys(STATEMENT_COUNTS, 0)
+    for item, answer in zip(items, answers, strict=True):
+        if answer is None or answer.mode != "generative" or not answer.statements:
+            continue
+        counts["written_answer_replaced"] += answer.note is not None
+        for n, statement in enumerate(answer.statements):
+            right = statement_is_right(item, statement.text, main=n == 0)
+            counts["statements"] += 1
+            counts[f"statements_{statement.verdict}"] += 1
+            counts["statements_supported_wrong"] += statement.verdict == "supported" and right is False
+            counts["statements_contradicted_right"] += statement.verdict == "contradicted" and right is True
+    return counts if counts["statements"] else dict.fromkeys(STATEMENT_COUNTS)

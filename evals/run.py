@@ -43,7 +43,8 @@ WORST = 10
 QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "answer_containment",
                    "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall",
                    "left_out_abstained", "coverage", "selective_risk", "aurc", "ece")  # fmt: skip
-COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused", "left_out_told_elsewhere")
+COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused", "left_out_told_elsewhere",
+                 *m.STATEMENT_COUNTS)
 
 
 def parse_configs(spec: str | Sequence[str] | None) -> list[Config]:
@@ -109,6 +110,7 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
         "abstained": sum(a is not None and a.abstained for a in answers),
         "refused": sum(a is None for a in answers),
     })  # fmt: skip
+    aggregates.update(m.statement_verdicts(items, answers))
     return aggregates, per
 
 
@@ -152,7 +154,7 @@ def _record(item: EvalItem, answer: Answer | None, ranking: Sequence[Passage], e
         ],  # fmt: skip
         "error": error,
         "scores": values,
-        **({"statements": [st.model_dump() for st in answer.statements], "model": answer.model}
+        **({"statements": [st.model_dump() for st in answer.statements], "model": answer.model, "note": answer.note}
            if answer and answer.mode == "generative" else {}),
     }  # fmt: skip
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from rag.answer import abstention
+from rag.answer import abstention, compose
+from rag.claim_check import ClaimChecker, ReadPairs, answers_question
 from rag.conversation import Turn, resolve
 from rag.evidence import Evidence, elapsed_ms
 from rag.llm import describe, load_llm, stream_chat
@@ -22,12 +23,14 @@ from rag.verify import Verifier, is_refusal, parse_claims
 
 
 class GenerativeAnswerer:
-    def __init__(self, settings: Settings, scorer: SentenceScorer, abstain_below: float) -> None:
+    def __init__(self, settings: Settings, scorer: SentenceScorer, abstain_below: float,
+                 read_pairs: ReadPairs | None = None) -> None:  # fmt: skip
         self.settings = settings
         self.abstain_below = abstain_below  # the pipeline's: one abstention point for both answer modes
         self.llm = load_llm(settings)
         self.where = describe(settings) or ""
-        self.verifier = Verifier(scorer, settings.support_threshold)
+        checker = ClaimChecker(read_pairs, settings.check_confident) if read_pairs else None
+        self.verifier = Verifier(scorer, settings.support_threshold, checker)
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """The follow-up ``question`` rewritten by the model into a standalone question, with llama-index's
@@ -61,12 +64,20 @@ class GenerativeAnswerer:
         evidence.timings["generate"] = elapsed_ms(started)
 
     def finish(self, evidence: Evidence, text: str) -> Answer:
-        """Verify ``text`` (the model's whole reply) into the answer object."""
+        """Verify ``text`` (the model's whole reply) into the answer object. When the statement that answers the
+        question is contradicted by the evidence, the answer is the extractive one, with a note saying so."""
         started = time.perf_counter()
         claims = parse_claims(text, len(evidence.context))
         if not claims or is_refusal(claims):
             return self._abstain(evidence, generated=text, started=started)
-        statements, citations, answer_text = self.verifier.verify(claims, evidence.context)
+        statements, citations, answer_text = self.verifier.verify(
+            claims, evidence.context, evidence.question, evidence.best
+        )
+        main = next((s for s in statements if answers_question(s.text, evidence.question)), statements[0])
+        if main.verdict == "contradicted":
+            answer = compose(evidence, self.abstain_below)
+            answer.note = f"The written answer (“{main.text}”) disagreed with its sources: {main.note}."
+            return self._as_generative(answer, evidence, statements, started)
         supported = sum(s.supported for s in statements)
         if not supported:
             answer = self._abstain(evidence, generated=text, started=started)
@@ -83,6 +94,12 @@ class GenerativeAnswerer:
             confidence=round(evidence.strength * share, 4),
             timings_ms=evidence.finish_timings(),
         )  # fmt: skip
+
+    def _as_generative(self, answer: Answer, evidence: Evidence, statements, started: float) -> Answer:
+        evidence.timings["verify"] = elapsed_ms(started)
+        answer.mode, answer.model, answer.statements = "generative", self.where, statements
+        answer.timings_ms = evidence.finish_timings()
+        return answer
 
     def _abstain(self, evidence: Evidence, generated: str | None, started: float | None = None) -> Answer:
         if started is not None:

@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from rag.question import STOPWORDS, content_stems
 
 # Words that start a question or a clause with a capital letter without naming anything.
-_NOT_NAMES = STOPWORDS | {
+NOT_NAMES = STOPWORDS | {
     "did", "does", "do", "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could", "should",
     "name", "tell", "list", "according", "mr", "mrs", "ms", "dr", "st", "sir", "lord", "lady", "the", "in", "on",
 }  # fmt: skip
@@ -38,7 +38,7 @@ _NUMBER_WORDS = {
 _WORD_OF = {v: k for k, v in _NUMBER_WORDS.items()}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _QUOTED = re.compile(r"(?:[\"“”]([^\"“”]{3,80}?)[\"“”]|(?:(?<=\s)|^)['‘]([^'‘’]{3,80}?)['’])(?!\w)")
-_NUMBER = re.compile(r"(?<![\w.-])\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"(?<![\w.-])\d[\d,]*(?:\.\d+)?")
 _JOINERS = ("of", "de", "du", "von", "van", "al", "&", "the")  # inside a name: Bank of England, Standard & Poor
 
 
@@ -91,7 +91,7 @@ def specific_terms(question: str, rarity: Callable[[str], float] | None = None) 
         unquoted = unquoted[:start] + " " * (end - start) + unquoted[end:]
     for name in _names(unquoted):
         terms.append(Term(name, "name"))
-    for match in _NUMBER.finditer(question):
+    for match in NUMBER.finditer(question):
         terms.append(Term(match.group(0), "number"))
     named = {w for t in terms for w in words_of(t.text)}
     seen: set[str] = set()
@@ -120,7 +120,7 @@ def _names(question: str) -> list[str]:
         capital = word[:1].isupper() or (word[:1].isdigit() and run and any(c.isalpha() for c in word))
         joiner = run and bare in _JOINERS and i + 1 < len(tokens) \
             and tokens[i + 1].group(0)[:1].isupper()  # fmt: skip
-        if (capital and bare not in _NOT_NAMES and len(bare) > 1) or joiner:
+        if (capital and bare not in NOT_NAMES and len(bare) > 1) or joiner:
             run.append(word)
             continue
         if run:
@@ -144,7 +144,7 @@ class ArticleWords:
         self.folded = " " + " ".join(words_of(text)) + " "
         self.words = set(self.folded.split())
         self.stems = set(content_stems(" ".join(self.words)))
-        self.numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
+        self.numbers = {n.replace(",", "") for n in NUMBER.findall(text)}
 
     def has_phrase(self, text: str) -> bool:
         folded = " ".join(words_of(text))
@@ -194,7 +194,7 @@ class ArticleWords:
             return True
         if term.kind == "quoted":
             return False
-        words = [w for w in words_of(term.text) if w not in _NOT_NAMES]
+        words = [w for w in words_of(term.text) if w not in NOT_NAMES]
         if term.kind == "name":
             # a name is there when its last word is (the surname), or any of its longer words for a one-word
             # mention of an organisation ("Federal Reserve" ~ "the Fed" is beyond this; "Gazprom" is not)

@@ -236,7 +236,9 @@ class Pipeline:
         if self._generative is None:
             from rag.generate import GenerativeAnswerer
 
-            self._generative = GenerativeAnswerer(self.settings, self.scorer, self.abstain_below)
+            self._generative = GenerativeAnswerer(
+                self.settings, self.scorer, self.abstain_below, self.reader.read_pairs
+            )
         return self._generative
 
     def generate_events(self, evidence: Evidence, lock=None) -> Iterator[str | Answer]:

@@ -138,11 +138,16 @@ class Reader:
 
     def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
         """Each passage's best span (over its windows), in the order of ``passages``."""
-        if not passages:
+        return [r for r in self.read_pairs([(question, p) for p in passages]) if r is not None]
+
+    def read_pairs(self, pairs: list[tuple[str, Passage]]) -> list[ReadSpan | None]:
+        """The best span of each ``(question, passage)`` pair, all read in one batch (``None`` where the passage
+        holds no span): checking several questions against their passages costs one call of the network."""
+        if not pairs:
             return []
         rows: list[tuple[int, Any]] = []
         with self.lock:  # the tokenizer's truncation setting is shared state
-            for index, passage in enumerate(passages):
+            for index, (question, passage) in enumerate(pairs):
                 rows.extend((index, window) for window in self._windows(question, passage.text))
         width = max(len(w.ids) for _, w in rows)
         feeds = {name: np.full((len(rows), width), self.pad_id if name == "input_ids" else 0, dtype=np.int64)
@@ -153,7 +158,7 @@ class Reader:
             feeds["attention_mask"][r, :n] = 1
             feeds["token_type_ids"][r, :n] = window.type_ids
         start, end, answerable = (np.asarray(o) for o in self.runner.run_all(feeds))
-        sentence_starts = [[s for s, _ in split_sentences(p.text)] or [0] for p in passages]
+        sentence_starts = [[s for s, _ in split_sentences(p.text)] or [0] for _, p in pairs]
         best: dict[int, ReadSpan] = {}
         for r, (index, window) in enumerate(rows):
             context = np.array([s == 1 for s in window.sequence_ids])
@@ -161,7 +166,7 @@ class Reader:
             span = best_token_span(start[r, : len(context)], end[r, : len(context)], context, segments=segments)
             if span is None:
                 continue
-            passage = passages[index]
+            passage = pairs[index][1]
             lo, hi = window.offsets[span.start_token][0], window.offsets[span.end_token][1]
             candidate = ReadSpan(
                 passage=passage, text=passage.text[lo:hi], start=passage.start + lo, end=passage.start + hi,
@@ -173,7 +178,7 @@ class Reader:
                 current.span_score,
             ):
                 best[index] = candidate
-        return [best[i] for i in range(len(passages)) if i in best]
+        return [best.get(i) for i in range(len(pairs))]
 
 
 @lru_cache(maxsize=2)

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     support_threshold: float = Field(
         0.6, description="Score a generated statement needs against its cited sentence to count as supported."
     )
+    check_confident: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Reader answerability at which its reading of a generated statement's question counts as what "
+        "the evidence says: naming something else there marks the statement contradicted.",
+    )  # fmt: skip
 
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,

@@ -96,9 +96,18 @@ class Statement(BaseModel):
 
     text: str = Field(description="The generated sentence, without its [n] markers.")
     citations: list[int] = Field(default_factory=list, description="Numbers of the citations that support it.")
-    supported: bool = Field(description="True when a cited passage has a sentence that backs this statement.")
+    supported: bool = Field(
+        description="True when the cited evidence backs this statement and names nothing else in its place."
+    )
+    verdict: Literal["supported", "unsupported", "contradicted"] = Field(
+        "unsupported",
+        description="supported: backed by a cited sentence (or stating the evidence's confident answer) and not "
+        "contradicted; unsupported: no cited sentence backs it; contradicted: asked the same question, the "
+        "evidence names something else (`evidence_says`). A contradicted statement is left out of `answer`.",
+    )
     score: float = Field(description="Best support score among the cited passages (0..1, lexical + embedding).")
-    note: str | None = Field(None, description="Why it is unsupported, or which markers were dropped.")
+    evidence_says: str | None = Field(None, description="Contradicted: what the evidence names instead.")
+    note: str | None = Field(None, description="Why it is unsupported or contradicted, or which markers were dropped.")
 
 
 class Answer(BaseModel):
@@ -133,6 +142,11 @@ class Answer(BaseModel):
         "supported=false are claims of the model that no cited passage backs; show them as such.",
     )
     model: str | None = Field(None, description="Generative mode: the LLM that wrote the answer.")
+    note: str | None = Field(
+        None,
+        description="Generative mode: set when the written answer was not shown because the evidence contradicts "
+        "it; the answer is then the one extracted from the passages (or the abstention).",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def cited_articles(self) -> list[str]:

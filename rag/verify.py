@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer import citation
+from rag.answer import citation, quote_of
+from rag.claim_check import ClaimChecker
 from rag.limits import ABSTAIN_MESSAGE
 from rag.prompt import injection_spans
+from rag.reader import ReadSpan
 from rag.sentences import split_sentences
 from rag.support import VERIFY, Sentence, SentenceScorer, sentences_of
 from rag.types import Citation, Passage, Statement
@@ -68,9 +70,15 @@ def candidates(passage: Passage) -> list[Sentence]:
 
 
 class Verifier:
-    def __init__(self, scorer: SentenceScorer, threshold: float) -> None:
+    """Scores each claim against the sentences it cites, then asks the reader whether they answer the way it says
+    (:mod:`rag.claim_check`): a statement is supported when its cited sentences back it and nothing it names is
+    contradicted, or when it states the evidence's confident answer to the question; contradicted when the
+    evidence names something else in its place."""
+
+    def __init__(self, scorer: SentenceScorer, threshold: float, checker: ClaimChecker | None = None) -> None:
         self.scorer = scorer
         self.threshold = threshold
+        self.checker = checker
 
     def best_sentences(self, claim: str, passages: list[Passage]) -> list[tuple[float, Sentence]]:
         """``(score, sentence)`` of the best-backing sentence of each passage, best first."""
@@ -82,35 +90,53 @@ class Verifier:
                 out.append((best.score, best))
         return sorted(out, key=lambda pair: -pair[0])
 
-    def verify(self, claims: list[Claim], passages: list[Passage]) -> tuple[list[Statement], list[Citation], str]:
+    def backing(self, claim: Claim, passages: list[Passage]) -> tuple[list[tuple[float, Sentence]], list, bool]:
+        """The claim's scored cited sentences, those that back it, and whether backing came from a passage it did
+        not cite (a missing or wrong marker)."""
+        scored = self.best_sentences(claim.text, [passages[n - 1] for n in claim.cited])
+        backing = [pair for pair in scored if pair[0] >= self.threshold]
+        if backing:
+            return scored, backing, False
+        others = [p for n, p in enumerate(passages, start=1) if n not in claim.cited]
+        backing = [pair for pair in self.best_sentences(claim.text, others)[:1] if pair[0] >= self.threshold]
+        return scored, backing, bool(backing)
+
+    def verify(self, claims: list[Claim], passages: list[Passage], question: str = "",
+               answer: ReadSpan | None = None) -> tuple[list[Statement], list[Citation], str]:  # fmt: skip
         """Statements with their verdicts, the citations they use (numbered in order of use), and the answer text
-        rewritten with those citation numbers."""
+        rewritten with those citation numbers (contradicted statements left out). ``answer``: the evidence's
+        confident answer to ``question``, which a statement answering the question must name."""
+        weighed = [(claim, *self.backing(claim, passages)) for claim in claims]
+        cited = [(claim.text, [s for _, s in backing or scored]) for claim, scored, backing, _ in weighed]
+        findings = self.checker.check(question, answer, cited) if self.checker else [[] for _ in claims]
         citations: list[Citation] = []
         by_quote: dict[tuple[str, int], int] = {}
         statements, parts = [], []
-        for claim in claims:
-            scored = self.best_sentences(claim.text, [passages[n - 1] for n in claim.cited])
-            backing = [pair for pair in scored if pair[0] >= self.threshold]
-            moved = False
-            if not backing:  # a missing or wrong marker: another passage of the context may back it
-                others = [p for n, p in enumerate(passages, start=1) if n not in claim.cited]
-                backing = [pair for pair in self.best_sentences(claim.text, others)[:1] if pair[0] >= self.threshold]
-                moved = bool(backing)
+        for (claim, scored, backing, moved), found in zip(weighed, findings, strict=True):
+            contradiction = next((f for f in found if f.verdict == "contradicted"), None)
+            states_answer = any(f.verdict == "confirmed" and f.users_question for f in found)
+            if contradiction is None and not backing and states_answer and answer is not None:
+                backing = [(answer.answerable, quote_of(answer))]  # the reader's reading backs what words did not
+            supported = bool(backing) and contradiction is None
             numbers = []
-            for score, sentence in backing or scored[:1]:
+            for score, sentence in backing or scored[:1] if contradiction is None else []:
                 key = (sentence.passage.article_id, sentence.start)
                 if key not in by_quote:
                     by_quote[key] = len(citations) + 1
                     citations.append(citation(by_quote[key], sentence, score))
                 numbers.append(by_quote[key])
             best_score = max([pair[0] for pair in scored + backing], default=0.0)
+            verdict = "contradicted" if contradiction else "supported" if supported else "unsupported"
             statements.append(
                 Statement(
-                    text=claim.text, citations=numbers if backing else [], supported=bool(backing),
-                    score=round(best_score, 4), note=_note(claim, bool(scored), bool(backing), moved),
+                    text=claim.text, citations=numbers if supported else [], supported=supported, verdict=verdict,
+                    score=round(best_score, 4), evidence_says=contradiction.said if contradiction else None,
+                    note=contradiction.describe() if contradiction
+                    else _note(claim, bool(scored), bool(backing), moved),
                 )
             )  # fmt: skip
-            parts.append(claim.text + "".join(f" [{n}]" for n in numbers))
+            if contradiction is None:
+                parts.append(claim.text + "".join(f" [{n}]" for n in numbers))
         return statements, citations, " ".join(parts)
 
 

@@ -160,9 +160,12 @@ def format_answer(answer) -> str:
     if answer.short_answer:
         lines += [f"Short answer: {answer.short_answer}", ""]
     lines.append(answer.answer)
+    if answer.note:
+        lines += ["", f"Note: {answer.note}"]
     unsupported = [st for st in answer.statements if not st.supported]
     if unsupported:
-        lines += ["", "Not backed by the articles:"] + [f"  ! {st.text}  ({st.note})" for st in unsupported]
+        lines += ["", "Not backed by the articles:"]
+        lines += [f"  ! {st.text}  ({st.verdict}: {st.note})" for st in unsupported]
     lines += ["", f"Sources (confidence {answer.confidence:.2f}):"]
     for c in answer.citations:
         lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}, characters {c.start}-{c.end})")

@@ -20,6 +20,7 @@ CSS = """
 .rag-passage, .rag-article { white-space: pre-wrap; line-height: 1.45; }
 .rag-card mark { background: #fde68a; padding: 0 .1em; }
 .rag-unsupported { text-decoration: underline wavy #dc2626; }
+.rag-contradicted { text-decoration: line-through #dc2626; }
 .rag-flag { color: #dc2626; font-size: .8em; font-weight: 600; margin-left: .2em; }
 .rag-streaming { white-space: pre-wrap; line-height: 1.5; color: #374151; }
 .rag-turn { border-bottom: 1px solid #e5e7eb; padding: .4em 0 .8em; }
@@ -67,7 +68,8 @@ def _markers(text: str, anchor: str = "cite") -> str:
 
 
 def statements_html(answer: Answer, anchor: str = "cite") -> str:
-    """A generated answer sentence by sentence; what no cited passage backs is marked, with the reason."""
+    """A generated answer sentence by sentence; what no cited passage backs is marked, what the passages contradict
+    is struck through, each with the reason."""
     out = []
     for s in answer.statements:
         markers = _markers("".join(f" [{n}]" for n in s.citations), anchor)
@@ -75,8 +77,8 @@ def statements_html(answer: Answer, anchor: str = "cite") -> str:
             out.append(f"{escape(s.text)}{markers}")
         else:
             note = escape(s.note or "not backed by the passages", quote=True)
-            out.append(f'<span class="rag-unsupported" title="{note}">{escape(s.text)}</span>'
-                       f'<span class="rag-flag" title="{note}">unsupported</span>')  # fmt: skip
+            out.append(f'<span class="rag-{s.verdict}" title="{note}">{escape(s.text)}</span>'
+                       f'<span class="rag-flag" title="{note}">{s.verdict}</span>')  # fmt: skip
     return " ".join(out)
 
 
@@ -104,8 +106,13 @@ def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "ci
     else:
         if answer.short_answer:
             parts.append(f'<div class="rag-short">{escape(answer.short_answer)}</div>')
-        body = statements_html(answer, anchor) if answer.statements else _markers(answer.answer, anchor)
+        written = answer.statements and not answer.note  # with a note, the answer shown is the extracted one
+        body = statements_html(answer, anchor) if written else _markers(answer.answer, anchor)
         parts.append(f'<p class="rag-full">{body}</p>')
+        if answer.note:
+            parts.append(f'<p class="rag-reason">{escape(answer.note)}</p>'
+                         "<details><summary>What the model wrote (contradicted by the passages)</summary>"
+                         f'<p class="rag-full">{statements_html(answer, anchor)}</p></details>')  # fmt: skip
         parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]", anchor) for c in answer.citations]
     timings = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     model = f" · written by {escape(answer.model)}" if answer.model else ""

@@ -146,3 +146,27 @@ def test_citation_offsets_point_at_the_quote():
     answers = [answer("x", "...", [right]), answer("x", "...", [right, shifted]), answer("x", "...", [unknown]),
                answer(None, "The articles don't say.", abstained=True), None]  # fmt: skip
     assert m.citation_offsets(answers, {"art-1": text}) == (0.5, [1.0, 0.5, 0.0, None, None])
+
+
+def test_statement_verdicts_count_supported_wrong_and_false_contradictions():
+    from rag.types import Statement
+
+    def written(*statements, note=None):
+        return Answer(question="q", mode="generative", answer="a", abstained=False, confidence=0.5, note=note,
+                      statements=[Statement(text=t, supported=v == "supported", verdict=v, score=0.7)
+                                  for t, v in statements])  # fmt: skip
+
+    items = [EvalItem("a", "Who proposed it?", ["Keith Kellogg"]), EvalItem("b", "Who?", ["Ana Duarte"]),
+             EvalItem("c", "Who else?", unanswerable=True), EvalItem("d", "Extractive?", ["x"])]  # fmt: skip
+    answers = [
+        written(("Michael Carpenter proposed it.", "supported"), ("Keith Kellogg was there.", "supported")),
+        written(("Ana Duarte said so.", "contradicted"), ("The mayor spoke.", "unsupported"), note="replaced"),
+        written(("Zelensky did.", "supported")),
+        Answer(question="q", answer="x", abstained=False, confidence=0.9),
+    ]
+    counts = m.statement_verdicts(items, answers)
+    assert counts["statements"] == 5 and counts["statements_supported"] == 3
+    assert counts["statements_supported_wrong"] == 2  # Carpenter (the main statement, no gold) and Zelensky
+    assert counts["statements_contradicted"] == 1 and counts["statements_contradicted_right"] == 1
+    assert counts["statements_unsupported"] == 1 and counts["written_answer_replaced"] == 1
+    assert m.statement_verdicts(items[3:], answers[3:])["statements"] is None  # nothing written: n/a, not 0

@@ -38,3 +38,18 @@ def answer_html_for(c: Citation, text: str) -> str:
 
     answer = Answer(question="q", answer=f"{c.quote} [1]", abstained=False, confidence=0.9, citations=[c])
     return answer_html(answer, {c.article_id: text})
+
+
+def test_a_contradicted_written_answer_is_shown_struck_through_beside_the_extracted_one():
+    from rag.types import Answer, Statement
+
+    swapped = Statement(text="Michael Carpenter proposed the delay.", supported=False, verdict="contradicted",
+                        score=0.7, evidence_says="Keith Kellogg", note="the passage names Keith Kellogg")  # fmt: skip
+    answer = Answer(question="Who proposed the delay?", mode="generative", answer=f"{QUOTE} [1]",
+                    short_answer="Keith Kellogg", abstained=False, confidence=0.6, citations=[citation()],
+                    statements=[swapped], note="The written answer disagreed with its sources.")  # fmt: skip
+    html = answer_html(answer, {"a": TEXT})
+    shown, written = html.split("What the model wrote")
+    assert "Keith Kellogg" in shown and "Carpenter" not in shown  # the answer itself is the extracted one
+    assert "The written answer disagreed with its sources." in shown
+    assert 'class="rag-contradicted"' in written and ">contradicted</span>" in written and "Carpenter" in written
