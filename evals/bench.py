@@ -18,7 +18,7 @@ from evals.corpora import bbc_news, cache_dir
 from evals.tables import text_table
 from index.build import index_paths
 from rag import Store, load_settings, seeds_folder
-from rag.embedding import load_embedder
+from rag.encoders.embedding import load_embedder
 
 
 def corpus(limit: int | None, workdir: Path) -> Path:

@@ -6,11 +6,11 @@ trained on them; ``evals.train_reader.held_out``). Units are titles (a reddit po
 30 % of the units are left out of the index (their questions are about stories that are not there); of the units
 kept, every third paragraph is left out too (on-topic questions the index cannot answer); the rest are
 answerable. The non-held-out new_wiki paragraphs join the index as distractors, so retrieval meets text on other
-topics. Each question's top readings (``rag.confidence.JUDGED``) are recorded with their signals.
+topics. Each question's top readings (``rag.judging.confidence.JUDGED``) are recorded with their signals.
 
 Then, with the units split again by a hash into *fit* (two thirds) and *check* (one third):
 
-1. a logistic regression over :data:`rag.confidence.FEATURES` of every judged reading (label: its span is right,
+1. a logistic regression over :data:`rag.judging.confidence.FEATURES` of every judged reading (label: its span is right,
    F1 >= 0.5), fitted on *fit*;
 2. a one-dimensional Platt correction of the best reading's score (the answer takes the most likely reading of
    several, which makes the raw maximum optimistic), also on *fit*;
@@ -39,7 +39,7 @@ from evals.corpora import cache_dir
 from evals.metrics import RIGHT_F1, calibration, f1_score, risk_coverage
 from evals.squad import load_squad, write_articles
 from evals.train_reader import TRAIN_SETS, held_out, training_file
-from rag.confidence import FEATURES, JUDGED, MODEL_FILE
+from rag.judging.confidence import FEATURES, JUDGED, MODEL_FILE
 
 LEAVE_OUT = 0.3
 LEFT_OUT, ON_TOPIC, ANSWERABLE = "left-out", "on-topic", "answerable"
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = {t: sum(r["truth"] == t for r in rows) for t in (ANSWERABLE, LEFT_OUT, ON_TOPIC)}
     doc = {
         "what": "P(short answer right) = sigmoid(intercept + sum(coefficients * (features - means) / scales)) over "
-        "the best of the top readings; rag/confidence.py",
+        "the best of the top readings; rag/judging/confidence.py",
         "features": list(FEATURES),
         **{k: model[k] for k in ("coefficients", "intercept", "means", "scales", "abstain_below")},
         "abstention_rule": f"lowest confidence at which >= {args.target_precision} of the answered fit questions "

@@ -22,7 +22,7 @@ from pathlib import Path
 from evals.dataset import item_from_record
 from evals.metrics import is_right
 from evals.tables import text_table
-from rag.confidence import FEATURES, Calibrator
+from rag.judging.confidence import FEATURES, Calibrator
 
 # each check: the features it sets, and their value when the check finds nothing
 CHECKS = {

@@ -212,8 +212,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from evals.report import format_table, write_report
     from evals.run import parse_configs, run_eval
     from rag import load_settings
-    from rag.confidence import abstention_point
     from rag.errors import BadInput
+    from rag.judging.confidence import abstention_point
 
     configs = parse_configs(args.configs)
     if args.check and MAIN_CONFIG not in [c.name for c in configs]:

@@ -21,12 +21,12 @@ import time
 
 from evals.bench import cpu_name
 from evals.train_reader import held_out, training_file
-from rag.claim_check import ClaimChecker, same_thing, slots
+from rag.answering.claim_check import ClaimChecker, same_thing, slots
 from rag.pipeline import packaged_embedding_model
-from rag.reader import load_reader
+from rag.reading.reader import load_reader
+from rag.retrieval.support import Sentence
 from rag.sentences import split_sentences
 from rag.settings import load_settings
-from rag.support import Sentence
 from rag.types import Passage
 
 BARS = (0.3, 0.5, 0.7, 0.9)

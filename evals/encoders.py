@@ -31,7 +31,7 @@ import rag  # noqa: F401  (offline environment first)
 from evals.corpora import bbc_news
 from evals.tables import text_table
 from rag import Settings, load_settings
-from rag.embedding import embed_texts, load_embedder
+from rag.encoders.embedding import embed_texts, load_embedder
 from rag.errors import RagError
 
 CANDIDATES = ["torch", "onnx", "onnx-int8", "onnx-int8-avx2", "openvino", "openvino-bf16"]
@@ -63,7 +63,7 @@ def bbc_inputs(settings: Settings, chunks: int, sentences: int, seed: int) -> tu
 def load_backends(names: list[str], home: Path) -> tuple[dict, list[dict]]:
     """Each backend's llama-index embedder (exported into a fresh ``home/models`` first), and a row on what that
     cost."""
-    from rag.encoder_backends import backend_spec, export_folder, int8_preset
+    from rag.encoders.backends import backend_spec, export_folder, int8_preset
 
     settings = load_settings(home=home, model_cache=home / "models")
     embedders, rows = {}, []

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from evals.dataset import EvalItem
 from evals.tables import percentile
 from rag import Answer, Passage
-from rag.answer import normalize_answer  # noqa: F401  (one SQuAD normalisation, re-exported)
+from rag.question import normalize_answer  # noqa: F401  (one SQuAD normalisation, re-exported)
 
 PerQuestion = list[float | None]
 

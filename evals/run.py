@@ -11,8 +11,8 @@ from evals import metrics as m
 from evals.dataset import EvalItem
 from evals.leave_out import LEFT_OUT
 from rag import Answer, Passage, Settings
-from rag.confidence import FEATURES
 from rag.errors import BadInput, BadQuestion
+from rag.judging.confidence import FEATURES
 
 
 @dataclass(frozen=True)

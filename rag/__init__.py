@@ -1,5 +1,11 @@
 """Cited-answer Q&A over news articles: the core shared by indexing, serving and evals.
 
+The answer path by stage, each a package whose docstring says what it owns and what it imports:
+``followup`` (a follow-up made standalone) → ``encoders`` + ``retrieval`` (passages) → ``reading`` (spans) →
+``judging`` (confidence) → ``answering`` (the answer and its citations), put together by :mod:`rag.pipeline`.
+Below them all, the base modules that every stage shares: ``errors``, ``types``, ``settings``, ``limits``,
+``records``, ``question`` and ``sentences``; :mod:`rag.evidence` is what reading and judging hand the answerers.
+
 Importing ``rag`` pins the process to offline operation before any model library is imported:
 every model this project uses is loaded from a local path, and a library that tries the network
 anyway would otherwise stall for minutes on retries.
@@ -29,15 +35,24 @@ _EXPORTS = {
     "load_settings": "rag.settings",
     "seeds_folder": "rag.settings",
     "Filters": "rag.records",
-    "Store": "rag.store",
+    "Store": "rag.retrieval.store",
     "Article": "rag.types",
     "Passage": "rag.types",
     "Answer": "rag.types",
     "Citation": "rag.types",
     "Statement": "rag.types",
     "Evidence": "rag.evidence",
+    "article_from_record": "rag.records",
+    "describe_llm": "rag.answering.llm:describe",
     "ABSTAIN_MESSAGE": "rag.limits",
     "TOP_K_MAX": "rag.limits",
+    "check_top_k": "rag.limits",
+    "HISTORY_TURNS_MAX": "rag.limits",
+    "HISTORY_ANSWER_CHARS_MAX": "rag.limits",
+    "HISTORY_ARTICLES_MAX": "rag.limits",
+    "ARTICLE_ID_CHARS_MAX": "rag.limits",
+    "ARTICLES_PER_REQUEST_MAX": "rag.limits",
+    "URLS_PER_REQUEST_MAX": "rag.limits",
     "errors": "rag.errors",
 }
 __all__ = [*_EXPORTS, "__version__"]
@@ -48,8 +63,9 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'rag' has no attribute {name!r}")
     import importlib
 
-    module = importlib.import_module(_EXPORTS[name])
-    return module if name == "errors" else getattr(module, name)
+    where, _, attribute = _EXPORTS[name].partition(":")
+    module = importlib.import_module(where)
+    return module if name == "errors" else getattr(module, attribute or name)
 
 
 def __dir__() -> list[str]:

@@ -1,7 +1,8 @@
 """What the stages of the answer path hand each other: the question, the ranked passages, what the reader found.
 
-One home for it, so the answerers (extractive in :mod:`rag.answer`, generative in :mod:`rag.generate`) depend on
-this module and not on the pipeline that builds it: data flows question → evidence → answer.
+One home for it, so the answerers (extractive in :mod:`rag.answering.extractive`, generative in
+:mod:`rag.answering.generative`) depend on this module and not on the pipeline that builds it: data flows
+question → evidence → answer.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from rag.grounding import Grounding
-from rag.reader import ReadSpan
+from rag.judging.grounding import Grounding
+from rag.reading.reader import ReadSpan
 from rag.types import Passage
 
 
@@ -24,11 +25,11 @@ class Evidence:
     timings: dict[str, float]
     started: float
     asked: str = ""  # the question as asked (a follow-up may differ from ``question``)
-    confidence: float = 0.0  # probability that the best reading's span is right (rag.confidence)
+    confidence: float = 0.0  # probability that the best reading's span is right (rag.judging.confidence)
     grounding: Grounding | None = None  # which of the question's specific terms the best reading's article holds
     unknown: tuple[str, ...] = ()  # names of the question that no indexed article mentions
     filtered: bool = False  # the search was restricted by filters
-    judged: tuple = ()  # rag.confidence.Judged for the top readings, most likely right first
+    judged: tuple = ()  # rag.judging.confidence.Judged for the top readings, most likely right first
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.question

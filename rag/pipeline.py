@@ -16,21 +16,22 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from rag.answer import compose
-from rag.confidence import Judge, abstention_point, load_calibrator
-from rag.conversation import Turn, resolve
-from rag.embedding import load_embedder
+from rag.answering.extractive import compose
+from rag.encoders.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
-from rag.limits import check_history, check_top_k
+from rag.followup.conversation import Turn, resolve
+from rag.followup.history import check_history
+from rag.judging.confidence import Judge, abstention_point, load_calibrator
+from rag.limits import check_top_k
 from rag.question import validate
-from rag.reader import Reader, ReadSpan, load_reader
+from rag.reading.reader import Reader, ReadSpan, load_reader
 from rag.records import Filters
-from rag.rerank import CrossEncoderReranker, rerank_passages, score_sentences
-from rag.retrieve import HybridRetriever
+from rag.retrieval.rerank import CrossEncoderReranker, rerank_passages, score_sentences
+from rag.retrieval.retriever import HybridRetriever
+from rag.retrieval.store import Store
+from rag.retrieval.support import SentenceScorer
 from rag.settings import Settings, load_settings, packaged_embedding_model
-from rag.store import Store
-from rag.support import SentenceScorer
 from rag.types import Answer, Passage
 
 logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
@@ -58,13 +59,16 @@ class Pipeline:
     retrieval and answering against a real Chroma in seconds."""
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None, *, embedder=None,
-                 reader: Reader | None = None) -> None:  # fmt: skip
+                 reader: Reader | None = None, serving: bool = False) -> None:  # fmt: skip
+        """``serving``: a server's pipeline, whose BM25 side rebuilds in a thread after a write while the older
+        state keeps answering, so no question waits for a rebuild."""
         self.settings = settings or load_settings()
         self.store = store or Store(self.settings)
         self.embedder = embedder or load_embedder(self.settings)
         self._given_embedder = embedder is not None
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates,
                                          cache_dir=self.settings.home / "derived")  # fmt: skip
+        self.retriever.lexical.background = serving
         self.reader = reader or load_reader(packaged_embedding_model(), str(self.settings.model_cache),
                                             self.settings.reader_backend)  # fmt: skip
         self._scorer: SentenceScorer | None = None
@@ -78,7 +82,7 @@ class Pipeline:
 
     @property
     def abstain_below(self) -> float:
-        """The confidence under which answers abstain (:func:`rag.confidence.abstention_point`)."""
+        """The confidence under which answers abstain (:func:`rag.judging.confidence.abstention_point`)."""
         return abstention_point(self.settings, self.calibrator)
 
     def _article_text(self, article_id: str) -> str | None:
@@ -234,7 +238,7 @@ class Pipeline:
         if not self.settings.generative:
             raise LLMNotConfigured("generative mode needs an LLM: set RAG_LLM_URL (OpenAI-compatible) or RAG_LLM_GGUF")
         if self._generative is None:
-            from rag.generate import GenerativeAnswerer
+            from rag.answering.generative import GenerativeAnswerer
 
             self._generative = GenerativeAnswerer(
                 self.settings, self.scorer, self.abstain_below, self.reader.read_pairs

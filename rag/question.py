@@ -1,9 +1,12 @@
-"""Questions and the words that carry meaning in them: validation of what a user asked, and the content-word
-stems that lexical support scores compare (:mod:`rag.support`)."""
+"""Questions and the words that carry meaning in them: validation of what a user asked, the content-word stems
+that lexical support scores compare (:mod:`rag.retrieval.support`), and the SQuAD normalisation by which two
+answers are the same answer (the extractive answerer, the confidence model, the claim check and the evals)."""
 
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from functools import lru_cache
 
 from rag.errors import BadQuestion
@@ -47,3 +50,19 @@ def validate(text: str, max_chars: int) -> str:
     if latin / len(letters) < 0.5:
         raise BadQuestion("the question is not in English; the articles and models here are English")
     return text
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower-case, strip punctuation, drop the articles a/an/the, collapse whitespace.
+    Non-ASCII punctuation (’ “ ” –) is stripped too, so "Ukraine’s" equals "Ukraine's"; for ASCII text the
+    result is identical to the official SQuAD script's. The evals score with this same function."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def same_answer(a: str, b: str) -> bool:
+    return bool(normalize_answer(a)) and normalize_answer(a) == normalize_answer(b)

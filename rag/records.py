@@ -2,9 +2,10 @@
 what a filter matches on, and what BM25 may read as words.
 
 One home, so that a new metadata field is added here (and in :class:`~rag.types.Article`, the loader that
-reads it, and wherever it is shown) and nowhere else: the write path (``index.build``, ``rag.store``), the read
-path (``rag.retrieve``) and the filters all go through these functions. BM25 reads only :data:`TEXT_KEYS`;
-every other key is kept out of its vocabulary by construction, so a new field cannot leak into it.
+reads it, and wherever it is shown) and nowhere else: the write path (``index.build``,
+``rag.retrieval.store``), the read path (``rag.retrieval.retriever``) and the filters all go through these
+functions. BM25 reads only :data:`TEXT_KEYS`; every other key is kept out of its vocabulary by construction, so a
+new field cannot leak into it.
 """
 
 from __future__ import annotations

@@ -165,15 +165,6 @@ class Settings(BaseSettings):
             return "all-MiniLM-L6-v2"
         return Path(self.embed_model).name
 
-    @property
-    def embed_identity(self) -> str:
-        """What the index records as its embedding model: the model name, plus the backend when that backend's
-        vectors are not torch's (int8); the fp32 backends reproduce torch, so their indexes are interchangeable."""
-        from rag.encoder_backends import BACKENDS
-
-        exact = BACKENDS[self.embed_backend].exact
-        return self.embed_model_name if exact else f"{self.embed_model_name} [{self.embed_backend}]"
-
     @field_validator("embed_backend", "rerank_backend", "reader_backend", "confidence", mode="before")
     @classmethod
     def _backend_lowercase(cls, value):

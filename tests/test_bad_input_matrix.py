@@ -28,8 +28,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.load import load_paths
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from tests.conftest import write_articles
 from ui.app import create_app
 from ui.cli import main

@@ -18,7 +18,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rag import TOP_K_MAX, Answer, Filters, Settings
+from rag import (
+    ARTICLE_ID_CHARS_MAX,
+    HISTORY_ANSWER_CHARS_MAX,
+    HISTORY_ARTICLES_MAX,
+    HISTORY_TURNS_MAX,
+    TOP_K_MAX,
+    Answer,
+    Filters,
+    Settings,
+)
 from rag.errors import (
     ArticleNotFound,
     BadQuestion,
@@ -29,7 +38,6 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
-from rag.limits import ARTICLE_ID_CHARS_MAX, HISTORY_ANSWER_CHARS_MAX, HISTORY_ARTICLES_MAX, HISTORY_TURNS_MAX
 from ui.articles import build_articles_router
 from ui.service import Service
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from rag.errors import ArticleNotFound, BadQuestion
-from rag.limits import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from ui.service import Service, summary
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import rag  # noqa: F401  (sets the offline environment before any model library loads)
+from rag import HISTORY_TURNS_MAX, TOP_K_MAX, check_top_k
 from rag.errors import RagError
-from rag.limits import HISTORY_TURNS_MAX, TOP_K_MAX, check_top_k
 
 EXIT_USAGE = 2
 

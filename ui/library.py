@@ -11,8 +11,8 @@ from pathlib import Path
 import gradio as gr
 
 from index.load import SUPPORTED
+from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from rag.errors import RagError
-from rag.limits import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from ui.service import Service
 
 COLUMNS = ["id", "title", "source", "author", "published"]

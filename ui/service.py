@@ -12,10 +12,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from rag import Answer, Pipeline, Settings, __version__
+from rag import Answer, Pipeline, Settings, __version__, article_from_record, describe_llm
 from rag.errors import IndexMissing, StoreError
-from rag.llm import describe
-from rag.records import article_from_record
 from ui.admission import Admission
 
 log = logging.getLogger(__name__)
@@ -42,9 +40,7 @@ class Service:
         if self._pipeline is None:
             with self._build_lock:
                 if self._pipeline is None:
-                    pipeline = Pipeline(self.settings)
-                    pipeline.retriever.lexical.background = True  # a BM25 rebuild never makes a question wait
-                    self._pipeline = pipeline
+                    self._pipeline = Pipeline(self.settings, serving=True)
         return self._pipeline
 
     def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
@@ -71,7 +67,7 @@ class Service:
             "embedding_model": self.settings.embed_model_name,
             "reader": f"MiniLM extractive reader ({self.settings.reader_backend})",
             "reranker": self.settings.cross_encoder or "the reader's answerability",
-            "llm": describe(self.settings),
+            "llm": describe_llm(self.settings),
             "version": __version__,
         }
         try:

@@ -6,9 +6,8 @@ import json
 
 import gradio as gr
 
-from rag import Filters
+from rag import HISTORY_TURNS_MAX, TOP_K_MAX, Filters
 from rag.errors import RagError
-from rag.limits import HISTORY_TURNS_MAX, TOP_K_MAX
 from ui.library import build_library_tabs
 from ui.render import answered_turn, conversation_html, pending_turn
 from ui.service import Service

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from index.build import index_paths
+from rag.answering.prompt import messages
 from rag.pipeline import Pipeline
-from rag.prompt import messages
 from rag.settings import Settings
 from tests.conftest import SEEDS, write_articles
 

@@ -9,8 +9,8 @@ import pytest
 from index.build import index_paths
 from index.chunk import chunk_article
 from index.load import load_paths
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from tests.conftest import SEEDS, write_articles
 
 pytestmark = pytest.mark.slow

@@ -31,9 +31,9 @@ import pytest
 
 from index import build
 from index.build import index_paths
-from rag.embedding import embed_texts, load_embedder
+from rag.encoders.embedding import embed_texts, load_embedder
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from tests.generated import generated_article, write_corpus
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 
 import index.build
 from index.build import index_paths
-from rag.store import Store
+from rag.retrieval.store import Store
 from tests.conftest import write_articles
 
 ARTICLES = {"a.md": "Title: Harbour\n\nThe harbour reopened on Monday.", "b.md": "Title: Bridge\n\nThe bridge opened."}

@@ -101,7 +101,7 @@ def test_a_feed_is_indexed_once_and_an_unchanged_rerun_downloads_and_embeds_noth
     assert dict(server.full) == downloads  # 304 for the feed: no page downloaded in full again
     assert (again.embedded, again.deleted, again.not_modified) == (0, 0, 1)
 
-    from rag.store import Store
+    from rag.retrieval.store import Store
 
     store = Store(settings)
     ferry = store.get_article(f"{base}/news/ferry")  # full content in the feed: no page fetched for it

@@ -7,9 +7,9 @@ import pytest
 from index.build import index_paths
 from rag.errors import BadQuestion, IndexMissing
 from rag.pipeline import Pipeline
-from rag.retrieve import Filters
+from rag.retrieval.retriever import Filters
+from rag.retrieval.store import Store
 from rag.settings import Settings
-from rag.store import Store
 from tests.conftest import SEEDS, write_articles, write_json_article
 
 pytestmark = pytest.mark.slow

