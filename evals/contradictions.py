@@ -91,22 +91,26 @@ def main(argv: list[str] | None = None) -> int:
     built = cases(args.questions, args.seed)
     answers = reader.read_pairs([(c["question"], c["passage"]) for c in built])
     print(f"{len(built)} cases ({sum(c['split'] == 'dev' for c in built)} dev); CPU: {cpu_name()}")
-    print("| split | bar | true contradicted | swapped contradicted | ms per statement |")
-    print("|---|---:|---:|---:|---:|")
+    print("| split | bar | true contradicted | true flagged (contradicted or unstated) | swapped contradicted "
+          "| swapped flagged | ms per statement |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for split in ("dev", "held-out"):
         chosen = [(c, a) for c, a in zip(built, answers, strict=True) if c["split"] == split]
         for bar in BARS:
             checker = ClaimChecker(reader.read_pairs, bar)
             counts = {"true": 0, "swapped": 0}
+            flagged = {"true": 0, "swapped": 0}
             started = time.perf_counter()
             for case, answer in chosen:
                 evidence_answer = answer if answer is not None and answer.answerable >= bar else None
                 for kind in counts:
                     found = checker.check(case["question"], evidence_answer, [(case[kind], [case["sentence"]])])[0]
                     counts[kind] += any(f.verdict == "contradicted" for f in found)
+                    flagged[kind] += any(f.verdict in ("contradicted", "unstated") for f in found)
             ms = (time.perf_counter() - started) * 1000 / max(1, 2 * len(chosen))
             n = max(1, len(chosen))
-            print(f"| {split} | {bar} | {counts['true'] / n:.3f} | {counts['swapped'] / n:.3f} | {ms:.0f} |")
+            print(f"| {split} | {bar} | {counts['true'] / n:.3f} | {flagged['true'] / n:.3f} | "
+                  f"{counts['swapped'] / n:.3f} | {flagged['swapped'] / n:.3f} | {ms:.0f} |")
     return 0
 
 

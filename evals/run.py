@@ -36,7 +36,7 @@ CONFIGS: dict[str, Config] = {
 DEFAULT_CONFIGS = ("dense", "bm25", "hybrid", "hybrid+rerank")
 MAIN_CONFIG = "hybrid"  # the default answer path: hybrid retrieval, then the reader
 TOP_K = 5  # passages judged for hit@k / MRR, and the pipeline's default top_k (answers are unchanged by it)
-STAGES = ("resolve", "retrieve", "rerank", "read", "judge", "answer", "first_token", "generate", "total")
+STAGES = ("resolve", "retrieve", "rerank", "read", "judge", "answer", "first_token", "generate", "verify", "total")
 WORST = 10
 
 # Row order of tables and the JSON report. Latency rows are appended per stage.

@@ -37,6 +37,8 @@ _EXPORTS = {
     "Filters": "rag.records",
     "Store": "rag.retrieval.store",
     "Article": "rag.types",
+    "ArticleMeta": "rag.types",
+    "meta_of": "rag.types",
     "Passage": "rag.types",
     "Answer": "rag.types",
     "Citation": "rag.types",

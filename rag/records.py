@@ -74,34 +74,27 @@ def article_record(article: Article, origin: str, n_chunks: int = 0, marker: str
     }
 
 
-def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+def meta_from_record(meta: dict[str, Any]) -> dict[str, Any]:
+    """The article metadata of a stored record (article or chunk), the inverse of :func:`article_fields`."""
     published = meta.get(PUBLISHED)
-    return Article(
-        id=article_id,
-        text=text or "",
-        title=meta.get(TITLE) or None,
-        url=meta.get(URL),
-        source=meta.get(SOURCE),
-        author=meta.get(AUTHOR),
-        published=date.fromisoformat(published) if published else None,
-    )
+    return {
+        "title": meta.get(TITLE) or None,
+        "url": meta.get(URL),
+        "source": meta.get(SOURCE),
+        "author": meta.get(AUTHOR),
+        "published": date.fromisoformat(published) if published else None,
+    }
+
+
+def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    return Article(id=article_id, text=text or "", **meta_from_record(meta))
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float = 0.0) -> Passage:
     return Passage(
-        chunk_id=chunk_id,
-        article_id=meta[ARTICLE_ID],
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        title=meta.get(TITLE) or None,
-        url=meta.get(URL),
-        source=meta.get(SOURCE),
-        author=meta.get(AUTHOR),
-        published=meta.get(PUBLISHED),
-        article_hash=meta.get("article_hash"),
-        score=score,
-    )
+        chunk_id=chunk_id, article_id=meta[ARTICLE_ID], text=text, start=int(meta["start"]), end=int(meta["end"]),
+        article_hash=meta.get("article_hash"), score=score, **meta_from_record(meta),
+    )  # fmt: skip
 
 
 def not_text(meta: dict[str, Any]) -> list[str]:

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Confidence (0..1) under which the answerer abstains; unset = the point chosen with the "
-        "confidence model (see the README's Trust section), 0.80 for the reader's answerability.",
+        "confidence model (see docs/evaluation.md, Trust), 0.80 for the reader's answerability.",
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 

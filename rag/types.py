@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Literal
+from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 
 def stable_hash(*parts: object, length: int = 16) -> str:
@@ -16,16 +16,35 @@ def stable_hash(*parts: object, length: int = 16) -> str:
     return digest[:length]
 
 
-@dataclass(frozen=True)
-class Article:
-    id: str
-    text: str
+@dataclass(frozen=True, kw_only=True)
+class ArticleFields:
+    """What is known of an article besides its text, declared once: :class:`Article` and :class:`Passage` inherit
+    it, and so does the API's :class:`ArticleMeta` (its pydantic twin, built from these fields), which citations
+    and article listings extend. ``published`` is a date everywhere; JSON writes it as ISO 8601 at the edge."""
+
     title: str | None = None
     url: str | None = None
     source: str | None = None
-    published: date | None = None
-    path: str | None = None  # where it was read from, for messages
     author: str | None = None
+    published: date | None = None
+
+
+META_FIELDS = tuple(f.name for f in fields(ArticleFields))
+ArticleMeta = create_model(
+    "ArticleMeta", **{name: (hint, None) for name, hint in get_type_hints(ArticleFields).items()}
+)  # the wire shape of ArticleFields: Citation and the article summaries inherit it
+
+
+def meta_of(article: ArticleFields) -> dict:
+    """The metadata of an article or passage, by field name (what the wire models take)."""
+    return {name: getattr(article, name) for name in META_FIELDS}
+
+
+@dataclass(frozen=True)
+class Article(ArticleFields):
+    id: str
+    text: str
+    path: str | None = None  # where it was read from, for messages
 
     @property
     def content_hash(self) -> str:
@@ -53,33 +72,23 @@ class Chunk:
         return stable_hash(self.text)
 
 
-@dataclass
-class Passage:
-    """A retrieved chunk with its article metadata and the scores stages gave it."""
+@dataclass(frozen=True)
+class Passage(ArticleFields):
+    """A retrieved chunk with its article metadata and the scores stages gave it (``scores`` grows as they do)."""
 
     chunk_id: str
     article_id: str
     text: str
     start: int
     end: int
-    title: str | None = None
-    url: str | None = None
-    source: str | None = None
-    published: str | None = None
-    author: str | None = None
     article_hash: str | None = None  # the article version this chunk was cut from
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
 
 
-class Citation(BaseModel):
+class Citation(ArticleMeta):
     n: int = Field(description="Marker number used in the answer text, [n].")
     article_id: str
-    title: str | None
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    published: str | None = None
     article_hash: str | None = Field(
         None, description="Version of the article the offsets point into (`content_hash` of GET /articles/{id})."
     )
@@ -102,11 +111,16 @@ class Statement(BaseModel):
     verdict: Literal["supported", "unsupported", "contradicted"] = Field(
         "unsupported",
         description="supported: backed by a cited sentence (or stating the evidence's confident answer) and not "
-        "contradicted; unsupported: no cited sentence backs it; contradicted: asked the same question, the "
+        "contradicted; unsupported: no cited sentence backs it, or it answers the question without the evidence's "
+        "confident answer; contradicted: asked the same question, the "
         "evidence names something else (`evidence_says`). A contradicted statement is left out of `answer`.",
     )
     score: float = Field(description="Best support score among the cited passages (0..1, lexical + embedding).")
-    evidence_says: str | None = Field(None, description="Contradicted: what the evidence names instead.")
+    evidence_says: str | None = Field(
+        None,
+        description="What the evidence answers instead: set when the statement is contradicted, or when it answers "
+        "the question without the evidence's confident answer (then it is unsupported).",
+    )
     note: str | None = Field(None, description="Why it is unsupported or contradicted, or which markers were dropped.")
 
 

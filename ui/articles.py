@@ -6,24 +6,18 @@ the store's generation stamp. Uploaded and fetched articles are never swept by a
 """
 
 import json
-from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
+from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX, ArticleMeta
 from rag.errors import ArticleNotFound, BadQuestion
 from ui.service import Service, summary
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(ArticleMeta):
     id: str
-    title: str | None
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    published: date | None = None
 
 
 class ArticleFull(ArticleSummary):

@@ -40,7 +40,8 @@ def highlighted(text: str, start: int, end: int) -> str:
 def card(c: Citation, article_text: str | None, label: str, anchor: str = "cite") -> str:
     byline = f"by {c.author}" if c.author else None
     where = f"characters {c.start}–{c.end}"
-    meta = " · ".join(escape(x) for x in (c.source, byline, c.published, c.article_id, where) if x)
+    published = c.published.isoformat() if c.published else None
+    meta = " · ".join(escape(x) for x in (c.source, byline, published, c.article_id, where) if x)
     passage_start = c.passage.find(c.quote)
     passage = (
         highlighted(c.passage, passage_start, passage_start + len(c.quote)) if passage_start >= 0 else escape(c.passage)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from rag import Answer, Pipeline, Settings, __version__, article_from_record, describe_llm
+from rag import Answer, Pipeline, Settings, __version__, article_from_record, describe_llm, meta_of
 from rag.errors import IndexMissing, StoreError
 from ui.admission import Admission
 
@@ -142,11 +142,4 @@ class Service:
 
 def summary(article) -> dict:
     """An article's metadata as the API and the UI list it."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "author": article.author,
-        "published": article.published,
-    }
+    return {"id": article.id, **meta_of(article)}

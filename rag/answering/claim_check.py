@@ -62,7 +62,7 @@ class Slot:
 class Finding:
     """What the evidence answered to one question about a statement, and whether that agrees with it."""
 
-    verdict: str  # "confirmed" or "contradicted"
+    verdict: str  # "confirmed", "contradicted", or "unstated" (answers the question without the evidence's answer)
     question: str  # what was asked of the evidence
     claimed: str  # what the statement says
     said: str  # what the evidence says
@@ -72,6 +72,8 @@ class Finding:
     def describe(self) -> str:
         if self.verdict == "contradicted":
             return f"the cited passage names “{self.said}”, not “{self.claimed}” (asked: {self.question})"
+        if self.verdict == "unstated":
+            return f"it does not say what the cited passage answers: “{self.said}” (asked: {self.question})"
         return f"the cited passage confirms “{self.said}”"
 
 
@@ -105,6 +107,15 @@ def mentions(text: str, name: str) -> bool:
 
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in NUMBER.findall(text)}
+
+
+def states(statement: str, answer: str) -> bool:
+    """The statement says ``answer``: names it, or holds most of its content words (a clause-long answer, "as a
+    carrot to bring Russia to peace talks", is rarely repeated word for word)."""
+    if mentions(statement, answer):
+        return True
+    wanted = set(content_stems(answer))
+    return bool(wanted) and len(wanted & set(content_stems(statement))) / len(wanted) >= ANSWERS_QUESTION
 
 
 def answers_question(statement: str, question: str) -> bool:
@@ -171,7 +182,7 @@ class ClaimChecker:
         readings = self.read_pairs([(q, p) for _, _, q, p in asked])
         findings: list[list[Finding]] = [[] for _ in statements]
         for index, (text, _) in enumerate(statements):
-            if answer is not None and answers_question(text, question):
+            if answer is not None and answer.answerable >= self.confident and answers_question(text, question):
                 found = self._compare(question, text, None, answer, users_question=True)
                 if found:
                     findings[index].append(found)
@@ -194,19 +205,19 @@ class ClaimChecker:
         another thing of the same kind that the evidence's sentence does not name."""
         quote = quote_of(said).text
         claims = [slot] if slot else list(slots(statement))
-        if slot is None and mentions(statement, said.text) or slot and same_thing(slot.text, said.text):
+        if slot is None and states(statement, said.text) or slot and same_thing(slot.text, said.text):
             return Finding("confirmed", question, slot.text if slot else said.text, said.text, quote, users_question)
         kind = kind_of(said)
-        if kind is None:
-            return None
         rivals = [
             c for c in claims
             if c.kind == kind and not same_thing(c.text, said.text) and not _in_question(c, words_of(question))
             and not mentions(quote, c.text)
-        ]  # fmt: skip
-        if not rivals or (slot and mentions(statement, said.text)):
-            return None
-        return Finding("contradicted", question, rivals[0].text, said.text, quote, users_question)
+        ] if kind else []  # fmt: skip
+        if rivals and not (slot and mentions(statement, said.text)):
+            return Finding("contradicted", question, rivals[0].text, said.text, quote, users_question)
+        if slot is None:  # it answers the user's question, and not with what the evidence answers
+            return Finding("unstated", question, statement, said.text, quote, users_question)
+        return None
 
 
 def _in_question(slot: Slot, question_words: list[str]) -> bool:

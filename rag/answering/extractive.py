@@ -13,7 +13,7 @@ from rag.question import same_answer
 from rag.reading.reader import ReadSpan
 from rag.retrieval.support import Sentence
 from rag.sentences import split_sentences
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, meta_of
 
 MAX_CITATIONS = 3
 RELATED = 3
@@ -24,8 +24,8 @@ def citation(n: int, quote: Sentence, score: float | None = None) -> Citation:
     """A citation of ``quote`` (scored by its own score unless ``score`` is given)."""
     p = quote.passage
     return Citation(
-        n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source, author=p.author,
-        published=p.published, article_hash=p.article_hash, chunk_id=p.chunk_id, passage=p.text, quote=quote.text,
+        n=n, article_id=p.article_id, **meta_of(p), article_hash=p.article_hash, chunk_id=p.chunk_id, passage=p.text,
+        quote=quote.text,
         start=quote.start, end=quote.end,
         score=round(quote.score if score is None else score, 4),
     )  # fmt: skip

@@ -74,7 +74,7 @@ class GenerativeAnswerer:
             claims, evidence.context, evidence.question, evidence.best
         )
         main = next((s for s in statements if answers_question(s.text, evidence.question)), statements[0])
-        if main.verdict == "contradicted":
+        if main.verdict != "supported" and main.evidence_says:  # the evidence answers otherwise: show its answer
             answer = compose(evidence, self.abstain_below)
             answer.note = f"The written answer (“{main.text}”) disagreed with its sources: {main.note}."
             return self._as_generative(answer, evidence, statements, started)

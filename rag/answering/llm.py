@@ -68,7 +68,7 @@ def _llama_cpp(path: str, max_tokens: int, threads: int):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError:
-        raise RagError("RAG_LLM_GGUF needs the llm extra: pip install 'rag-news[llm]' (see README)") from None
+        raise RagError("RAG_LLM_GGUF needs the llm extra: pip install 'rag-news[llm]' (docs/generative.md)") from None
     llm = LlamaCPP(
         model_path=path, temperature=0.0, max_new_tokens=max_tokens, context_window=4096,
         model_kwargs={"n_threads": threads, "verbose": False},

@@ -116,9 +116,10 @@ class Verifier:
         for (claim, scored, backing, moved), found in zip(weighed, findings, strict=True):
             contradiction = next((f for f in found if f.verdict == "contradicted"), None)
             states_answer = any(f.verdict == "confirmed" and f.users_question for f in found)
+            unstated = next((f for f in found if f.verdict == "unstated"), None)
             if contradiction is None and not backing and states_answer and answer is not None:
                 backing = [(answer.answerable, quote_of(answer))]  # the reader's reading backs what words did not
-            supported = bool(backing) and contradiction is None
+            supported = bool(backing) and contradiction is None and unstated is None
             numbers = []
             for score, sentence in backing or scored[:1] if contradiction is None else []:
                 key = (sentence.passage.article_id, sentence.start)
@@ -131,8 +132,9 @@ class Verifier:
             statements.append(
                 Statement(
                     text=claim.text, citations=numbers if supported else [], supported=supported, verdict=verdict,
-                    score=round(best_score, 4), evidence_says=contradiction.said if contradiction else None,
-                    note=contradiction.describe() if contradiction
+                    score=round(best_score, 4), evidence_says=(contradiction or unstated).said
+                    if contradiction or unstated else None,
+                    note=(contradiction or unstated).describe() if contradiction or unstated
                     else _note(claim, bool(scored), bool(backing), moved),
                 )
             )  # fmt: skip

@@ -108,8 +108,8 @@ def test_bad_inputs_raise_typed_errors(pipeline, tmp_path):
 def test_new_articles_become_answerable_without_restart(pipeline, tmp_path):
     folder = write_articles(tmp_path / "late", {"ferry.txt": "The ferry captain, Ines Moreau, retired in May."})
     index_paths([folder], pipeline.settings)
-    # ("Which captain retired in May?" gets "Lt. Gen. Keith Kellogg" from the second-stage reader: see the README's
-    # known limits; the question here names the ferry, as the article does)
+    # ("Which captain retired in May?" gets "Lt. Gen. Keith Kellogg" from the second-stage reader: see the known
+    # limits in docs/operations.md; the question here names the ferry, as the article does)
     answer = pipeline.ask("Which ferry captain retired in May?")
     assert names(answer.short_answer, "Ines Moreau")
     assert [c.article_id for c in answer.citations] == ["late/ferry.txt"]

@@ -1,6 +1,8 @@
 """rag.pipeline over a real Chroma with the fake embedder and the real reader: retrieval, reading, answering,
 filters and the errors a caller sees, in seconds (tests/rag/test_pipeline.py runs the real models end to end)."""
 
+from datetime import date
+
 import pytest
 
 from index.build import index_paths
@@ -47,7 +49,7 @@ def test_answer_cites_the_article_with_exact_offsets(pipeline):
     article = pipeline.store.get_article(cited.article_id)
     assert article.text[cited.start : cited.end] == cited.quote
     assert cited.article_hash == article.content_hash
-    assert (cited.author, cited.source, cited.published) == ("Tom Lee", "River Times", "2023-06-01")
+    assert (cited.author, cited.source, cited.published) == ("Tom Lee", "River Times", date(2023, 6, 1))
     assert answer.answer.startswith(f"{QUOTE} [1]")
     assert set(answer.timings_ms) >= {"retrieve", "read", "answer", "total"}
 

@@ -96,7 +96,7 @@ def test_passage_round_trip_carries_citation_fields():
     assert (passage.start, passage.end) == (37, len(TEXT))
     assert TEXT[passage.start : passage.end] == passage.text
     assert (passage.title, passage.url, passage.source) == ("Harbour reopens", FULL.url, "Coast Gazette")
-    assert (passage.author, passage.published) == ("Jane Roe", "2024-03-04")
+    assert (passage.author, passage.published) == ("Jane Roe", date(2024, 3, 4))
     assert passage.article_hash == FULL.content_hash
     assert passage.score == 0.5
 

@@ -1,6 +1,7 @@
 """rag.answering.extractive: the extractive answer composed from hand-built passages and reader spans (no models)."""
 
 import time
+from datetime import date
 
 import pytest
 
@@ -26,7 +27,7 @@ def passage(article_id: str, start: int, end: int, chunk: str = "") -> Passage:
     text = TEXTS[article_id]
     return Passage(
         chunk_id=chunk or f"{article_id}-{start}", article_id=article_id, text=text[start:end], start=start, end=end,
-        title=article_id.title(), source="Gazette", author=f"Author of {article_id}", published="2024-03-04",
+        title=article_id.title(), source="Gazette", author=f"Author of {article_id}", published=date(2024, 3, 4),
         article_hash=f"hash-{article_id}", url=f"https://example.org/{article_id}",
     )  # fmt: skip
 
@@ -71,7 +72,7 @@ def test_citation_carries_the_passage_metadata():
     assert (cited.article_id, cited.chunk_id, cited.passage) == ("harbour", TAIL.chunk_id, TAIL.text)
     assert (cited.author, cited.article_hash) == ("Author of harbour", "hash-harbour")
     assert (cited.title, cited.source, cited.published, cited.url) == (
-        "Harbour", "Gazette", "2024-03-04", "https://example.org/harbour",
+        "Harbour", "Gazette", date(2024, 3, 4), "https://example.org/harbour",
     )  # fmt: skip
     assert cited.score == 0.98
 

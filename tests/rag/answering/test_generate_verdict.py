@@ -46,3 +46,17 @@ def test_the_right_answer_in_other_words_is_supported_and_shown(setup):
     assert statement.verdict == "supported" and statement.supported
     assert "Keith Kellogg" in answer.citations[statement.citations[0] - 1].quote
     assert answer.answer.startswith("Keith Kellogg wants to delay")
+
+
+def test_an_answer_that_leaves_out_what_the_evidence_answers_is_not_supported(setup):
+    """No name is swapped, so nothing is contradicted; but the statement answers the question with a reason the
+    passage does not give, so it is not supported either, and the passage's own answer is shown."""
+    pipeline, answerer = setup
+    question = "Why has Kellogg proposed putting off NATO membership for Ukraine?"
+    written = ("Kellogg proposed putting off NATO membership for Ukraine because he believes the incoming Trump "
+               "administration will leave it up to them. [1]")  # fmt: skip
+    answer = answerer.finish(pipeline.prepare(question, rerank=True), written)
+    [statement] = answer.statements
+    assert statement.verdict == "unsupported" and not statement.supported
+    assert statement.evidence_says and "peace talks" in statement.evidence_says
+    assert answer.note and "peace talks" in answer.answer and "leave it up to them" not in answer.answer

@@ -125,10 +125,10 @@ def test_passages_carry_citation_data_and_exact_offsets(retriever, store):
             assert passage.article_hash == article.content_hash
             assert passage.author == article.author
             assert passage.source == article.source
-            assert passage.published == article.published.isoformat()
+            assert passage.published == article.published
             assert passage.title == article.title
     harbour = retriever.retrieve(HARBOUR_QUESTION, mode="hybrid")[0]
-    assert (harbour.author, harbour.source, harbour.published) == ("Jane Roe", "Coast Gazette", "2024-03-04")
+    assert (harbour.author, harbour.source, harbour.published) == ("Jane Roe", "Coast Gazette", date(2024, 3, 4))
 
 
 def test_query_vector_given_by_the_caller_is_used(retriever, fake_embedder):
