@@ -29,14 +29,40 @@ def test_conversations_meet_thresholds(rag_home, tmp_path, capsys):
     assert "Resolution accuracy" in (out / "conversations.md").read_text()
 
 
+# Conversations of the development set that open like one of the eval set (same article, same first question);
+# the follow-ups differ. Known, and listed so that no other can creep in and this one is seen: fixing the data
+# (another first question for dev2-037) must empty it.
+SHARED_OPENINGS = {"dev2-037": "conv-042"}
+
+
+def _said(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _opening(conversation) -> tuple[str | None, str]:
+    """What a conversation is about and how it starts: its first turn's article and question."""
+    return conversation.first.evidence_article_id, _said(conversation.first.question)
+
+
+def _articles(conversations) -> set[str]:
+    return {i.evidence_article_id for c in conversations for i in (c.first, *(f.item for f in c.follow_ups))}
+
+
 def test_the_development_set_is_apart_from_the_eval_set():
-    """The resolver's rules are developed on conversations_dev.jsonl; the eval set measures them only if no
-    follow-up of one is a follow-up of the other."""
+    """The resolver's rules are developed on conversations_dev.jsonl; the eval set measures them only if the two
+    share no follow-up and no conversation. Both are written over the same articles (README), so the articles alone
+    cannot keep them apart: a conversation is its article and its first question."""
     from evals.conversations import CONVERSATIONS, load_conversations
 
     dev = load_conversations(CONVERSATIONS.with_name("conversations_dev.jsonl"))
     held = load_conversations(CONVERSATIONS)
     assert sum(len(c.follow_ups) for c in dev) >= 60
-    asked = {f.item.question.lower() for c in held for f in c.follow_ups}
-    assert not [f.item.question for c in dev for f in c.follow_ups if f.item.question.lower() in asked]
+    assert len(held) >= 30 and not {c.id for c in dev} & {c.id for c in held}
+    assert None not in _articles(dev) | _articles(held)
+    assert _articles(dev) == _articles(held)  # the same corpus: what the sets share
+    asked = {_said(f.item.question) for c in held for f in c.follow_ups}
+    assert not [f.item.question for c in dev for f in c.follow_ups if _said(f.item.question) in asked]
+    opening = {_opening(c): c.id for c in held}
+    shared = {c.id: opening[_opening(c)] for c in dev if _opening(c) in opening}
+    assert shared == SHARED_OPENINGS
     assert {f.pattern for c in dev for f in c.follow_ups} == {f.pattern for c in held for f in c.follow_ups}

@@ -1,7 +1,11 @@
 """rag.limits: the top_k bounds every entry point shares, and the abstention phrase."""
 
+import re
+
 import pytest
 
+from rag.answering.prompt import messages
+from rag.answering.verify import is_refusal, parse_claims
 from rag.errors import BadQuestion
 from rag.limits import ABSTAIN_MESSAGE, TOP_K_MAX, check_top_k
 
@@ -22,5 +26,12 @@ def test_top_k_out_of_bounds_says_the_bounds(top_k):
     assert str(caught.value) == f"top_k must be between 1 and {TOP_K_MAX}, got {top_k}"
 
 
-def test_abstain_message_is_a_sentence():
-    assert ABSTAIN_MESSAGE == "The articles don't say."
+def test_a_model_that_replies_with_the_abstention_phrase_is_taken_as_abstaining():
+    """The phrase the prompt tells the model to reply when the passages do not answer is the one the verifier
+    recognises as a refusal: prompt and verification share it."""
+    system = dict(messages("Who met?", []))["system"]
+    told = re.search(r"reply exactly: (.+)", system)
+    assert told is not None and told.group(1) == ABSTAIN_MESSAGE
+    assert is_refusal(parse_claims(ABSTAIN_MESSAGE, 3))
+    assert is_refusal(parse_claims(ABSTAIN_MESSAGE.upper(), 3))
+    assert not is_refusal(parse_claims(f"Keith Kellogg proposed it [1]. {ABSTAIN_MESSAGE}", 3))

@@ -199,7 +199,10 @@ def test_a_short_answer_that_is_no_noun_phrase_is_no_referent():
     history = [
         Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")
     ]
-    assert "via a small issue" not in resolve("What does it own?", history).standalone
+    resolution = resolve("What does it own?", history)
+    assert "via a small issue" not in resolution.standalone
+    # "it" is the noun phrase the previous question named instead
+    assert (resolution.standalone, resolution.referent) == ("What does Gazprom own?", "Gazprom")
 
 
 def test_a_chain_of_references_resolves_through_earlier_turns():
@@ -222,7 +225,10 @@ def test_questions_without_references_are_asked_as_they_are(question, history):
 
 def test_a_clause_after_and_is_no_ellipsis():
     history = [Turn("How many barrels of oil does India produce a day?", "800,000")]
-    assert resolve("And how much does it consume?", history).rule != "ellipsis"
+    resolution = resolve("And how much does it consume?", history)
+    assert resolution.rule != "ellipsis"
+    # the question is kept as asked, its "it" resolved: not swapped into "How many barrels ... a day?"
+    assert (resolution.standalone, resolution.rule) == ("And how much does India consume?", "pronoun")
 
 
 def test_history_is_checked_with_reasons():

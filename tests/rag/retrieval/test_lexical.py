@@ -199,10 +199,14 @@ def test_an_older_state_never_returns_a_deleted_chunk(store, fake_embedder, monk
     retriever.refresh()
     monkeypatch.setattr(lexical, "DELTA_MIN", 0)
     monkeypatch.setattr(lexical, "DELTA_SHARE", 0.0)
+    before = {mode: ids(retriever.retrieve(HARBOUR_QUESTION, mode=mode)) for mode in ("bm25", "hybrid")}
+    assert all("news/harbour.md" in found and len(set(found)) > 1 for found in before.values())
     store.delete_articles(["news/harbour.md"])
     store.bump_generation()
     for mode in ("bm25", "hybrid"):
-        assert "news/harbour.md" not in ids(retriever.retrieve(HARBOUR_QUESTION, mode=mode))
+        after = ids(retriever.retrieve(HARBOUR_QUESTION, mode=mode))
+        assert "news/harbour.md" not in after
+        assert set(after) == set(before[mode]) - {"news/harbour.md"}, mode  # what is still stored still comes back
 
 
 def test_two_replicas_see_the_same_writes(store, settings, fake_embedder, tmp_path):
