@@ -17,6 +17,8 @@ from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG
 
 PACKAGE = Path(__file__).resolve().parent
 SEED_QUESTIONS = PACKAGE / "data" / "seed_questions.jsonl"
+TIME_QUESTIONS = {"dev": PACKAGE / "data" / "time_dev.jsonl", "heldout": PACKAGE / "data" / "time_heldout.jsonl"}
+TIME_ARTICLES = PACKAGE / "data" / "time" / "articles"
 DEFAULT_SEED = 13
 
 
@@ -33,6 +35,8 @@ def default_corpus(questions: Path) -> list[Path]:
 
     if questions.name.startswith("bbc_"):  # the BBC left-out sets: the whole archive is their corpus
         return [bbc_folder()]
+    if questions.name.startswith("time_"):  # the dated stories, among BBC News distractors
+        return [TIME_ARTICLES, seed_distractors()]
     seeds = default_articles()
     return [seeds, seed_distractors()] if questions.resolve() == SEED_QUESTIONS.resolve() else [seeds]
 
@@ -75,6 +79,14 @@ def add_eval_parser(subparsers, func) -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="a SQuAD v1.1/v2.0 JSON file: its paragraphs are the articles, its questions the set",
+    )
+    source.add_argument(
+        "--time",
+        nargs="?",
+        const="dev",
+        choices=sorted(TIME_QUESTIONS),
+        help="the dated-news set (evals/data/time_dev.jsonl, or 'heldout'): stories reported several times as "
+        "facts change, among BBC News distractors; a right-share table per question kind",
     )
     source.add_argument(
         "--squad-dev",
@@ -157,6 +169,8 @@ def prepare(args: argparse.Namespace, base_home: Path):
             kept = [a for a in squad.articles if a["title"] not in left_out]
         articles = [write_articles(kept, home / "articles")]
     else:
+        if getattr(args, "time", None):
+            args.questions = TIME_QUESTIONS[args.time]
         items, problems = load_questions(args.questions)
         articles = args.articles or default_corpus(args.questions)
         name = _home_name(f"{articles[0].resolve().name}{leave_out}", articles)
@@ -243,7 +257,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out = write_report(report, args.out)
     metrics = {c.name: report[c.name] for c in configs}
 
-    return _show_and_gate(format_table(report), metrics, args.json, f"results: {out}/report.md, report.json, chart.png",
+    from evals.report import format_by_kind
+
+    table = "\n\n".join(t for t in (format_table(report), format_by_kind(report)) if t)
+    return _show_and_gate(table, metrics, args.json, f"results: {out}/report.md, report.json, chart.png",
                           report.get(MAIN_CONFIG, {}), gate, MAIN_CONFIG)  # fmt: skip
 
 

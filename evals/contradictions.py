@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=400)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--show", type=int, default=3, metavar="N", help="print N held-out swaps caught, with evidence")
     args = parser.parse_args(argv)
     settings = load_settings()
     reader = load_reader(packaged_embedding_model(), str(settings.model_cache), settings.reader_backend)
@@ -111,6 +112,17 @@ def main(argv: list[str] | None = None) -> int:
             n = max(1, len(chosen))
             print(f"| {split} | {bar} | {counts['true'] / n:.3f} | {flagged['true'] / n:.3f} | "
                   f"{counts['swapped'] / n:.3f} | {flagged['swapped'] / n:.3f} | {ms:.0f} |")
+    checker = ClaimChecker(reader.read_pairs, settings.check_confident)
+    shown = 0
+    for case, answer in zip(built, answers, strict=True):
+        if shown >= args.show or case["split"] != "held-out":
+            continue
+        evidence_answer = answer if answer is not None and answer.answerable >= settings.check_confident else None
+        found = checker.check(case["question"], evidence_answer, [(case["swapped"], [case["sentence"]])])[0]
+        for finding in (f for f in found if f.verdict == "contradicted"):
+            print(f"\n- statement: {case['swapped']}\n  {finding.describe()}\n  evidence: {finding.quote}")
+            shown += 1
+            break
     return 0
 
 

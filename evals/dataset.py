@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 from rag.errors import BadInput
@@ -23,6 +24,7 @@ class EvalItem:
     evidence_quote: str | None = None
     unanswerable: bool = False
     kind: str = ""
+    as_of: date | None = None  # the asker's "now" for a question about time (default: the day the eval runs)
 
     @property
     def answerable(self) -> bool:
@@ -62,6 +64,10 @@ def item_from_record(record: object, default_id: str) -> EvalItem:
     kind = record.get("kind") or ""
     if not isinstance(kind, str):
         raise ValueError(f"'kind' must be a string, got {type(kind).__name__}")
+    try:
+        as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    except (TypeError, ValueError):
+        raise ValueError(f"'as_of' must be a date YYYY-MM-DD, got {record.get('as_of')!r}") from None
     return EvalItem(
         id=str(item_id),
         question=question.strip(),
@@ -70,6 +76,7 @@ def item_from_record(record: object, default_id: str) -> EvalItem:
         evidence_quote=quote or None,
         unanswerable=unanswerable,
         kind=kind,
+        as_of=as_of,
     )
 
 

@@ -16,7 +16,7 @@ CHART_METRICS = ("hit@5", "mrr", "exact_match", "f1", "answer_containment", "cit
 
 
 def config_names(report: dict) -> list[str]:
-    skip = ("per_question", "worst", "main", "meta", "by_type")
+    skip = ("per_question", "worst", "main", "meta", "by_type", "by_kind")
     return [k for k, v in report.items() if k not in skip and isinstance(v, dict)]
 
 
@@ -67,6 +67,17 @@ def format_by_type(report: dict) -> str:
     return "\n".join(lines)
 
 
+def format_by_kind(report: dict) -> str:
+    """Right share per question kind (the dated set's kinds); empty when the set has no kinds."""
+    rows = report.get("by_kind") or {}
+    if not rows:
+        return ""
+    lines = ["| kind | questions | right | answered |", "|---|---:|---:|---:|"]
+    lines += [f"| {kind} | {r['questions']} | {_cell(r['right'])} | {_cell(r['answered'])} |"
+              for kind, r in rows.items()]
+    return "\n".join(lines)
+
+
 def to_markdown(report: dict) -> str:
     meta = report.get("meta", {})
     intro = [f"# Answer-quality eval: {meta.get('name', '')}".rstrip(": "), ""]
@@ -85,8 +96,11 @@ def to_markdown(report: dict) -> str:
         "apply to this question set.",
         "",
     ]
-    return "\n".join([*intro, format_table(report), "", f"## By question type ({report.get('main')}, answerable)",
-                      "", format_by_type(report), "", f"## Worst questions ({report.get('main')})", "",
+    kinds = format_by_kind(report)
+    by_kind = [f"## By kind ({report.get('main')}, right: F1 ≥ 0.5, or the answer text holds the gold for change "
+               "and what-happened questions)", "", kinds, ""] if kinds else []  # fmt: skip
+    return "\n".join([*intro, format_table(report), "", *by_kind, f"## By question type ({report.get('main')}, "
+                      "answerable)", "", format_by_type(report), "", f"## Worst questions ({report.get('main')})", "",
                       format_worst(report), ""])  # fmt: skip
 
 

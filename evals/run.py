@@ -183,7 +183,7 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
     pipeline.run("warm up", **options)
     for item in items:
         try:
-            result = pipeline.run(item.question, top_k=TOP_K, **options)
+            result = pipeline.run(item.question, top_k=TOP_K, as_of=item.as_of, **options)
             answers.append(result.answer)
             rankings.append(list(result.passages))
             errors.append(None)
@@ -238,7 +238,34 @@ def run_eval(items: Sequence[EvalItem], settings: Settings, configs: Sequence[Co
     report["main"] = main_config(chosen)
     report["worst"] = worst_questions(report["per_question"][report["main"]])
     report["by_type"] = by_question_type(report["per_question"][report["main"]])
+    report["by_kind"] = by_kind(report["per_question"][report["main"]])
     return report
+
+
+SPAN_KINDS = ("change", "what_happened")  # answered by a text that must hold the newest state, not by a span
+
+
+def is_right_for_kind(record: dict) -> bool:
+    """A question about time is answered right when its short answer matches (F1 ≥ 0.5), or, for the kinds
+    answered with text (change, what happened), when the answer text holds the gold."""
+    scores = record["scores"]
+    if record["kind"] in SPAN_KINDS:
+        return (scores.get("answer_containment") or 0.0) >= 1.0
+    return (scores.get("f1") or 0.0) >= m.RIGHT_F1
+
+
+def by_kind(records: Sequence[dict]) -> dict[str, dict]:
+    """Right share per question kind (the time set's latest / as_of / earliest / change / what_happened /
+    stable), over answerable questions."""
+    groups: dict[str, list[dict]] = {}
+    for r in records:
+        if not r["unanswerable"] and r["kind"]:
+            groups.setdefault(r["kind"], []).append(r)
+    return {
+        kind: {"questions": len(rs), "right": round(sum(map(is_right_for_kind, rs)) / len(rs), 3),
+               "answered": round(sum(not r["abstained"] for r in rs) / len(rs), 3)}
+        for kind, rs in sorted(groups.items())
+    }  # fmt: skip
 
 
 # -- by question type -------------------------------------------------------------------------------------

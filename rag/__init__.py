@@ -4,7 +4,8 @@ The answer path by stage, each a package whose docstring says what it owns and w
 ``followup`` (a follow-up made standalone) → ``encoders`` + ``retrieval`` (passages) → ``reading`` (spans) →
 ``judging`` (confidence) → ``answering`` (the answer and its citations), put together by :mod:`rag.pipeline`.
 Below them all, the base modules that every stage shares: ``errors``, ``types``, ``settings``, ``limits``,
-``records``, ``question`` and ``sentences``; :mod:`rag.evidence` is what reading and judging hand the answerers.
+``records``, ``question``, ``sentences`` and ``timeframe``; :mod:`rag.evidence` is what reading and judging hand
+the answerers.
 
 Importing ``rag`` pins the process to offline operation before any model library is imported:
 every model this project uses is loaded from a local path, and a library that tries the network

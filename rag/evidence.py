@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from rag.judging.grounding import Grounding
 from rag.reading.reader import ReadSpan
+from rag.timeframe import Timeframe
 from rag.types import Passage
 
 
@@ -30,6 +32,9 @@ class Evidence:
     unknown: tuple[str, ...] = ()  # names of the question that no indexed article mentions
     filtered: bool = False  # the search was restricted by filters
     judged: tuple = ()  # rag.judging.confidence.Judged for the top readings, most likely right first
+    timeframe: Timeframe | None = None  # what the question asks of time (rag.timeframe)
+    as_of: date | None = None  # the date of the report the answer comes from, when time chose it
+    earlier: tuple = ()  # (reading, published) of older reports that answered otherwise, newest first
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.question

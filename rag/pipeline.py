@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 
+from rag.answering.brief import brief
 from rag.answering.extractive import compose
 from rag.encoders.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
 from rag.followup.conversation import Turn, resolve
 from rag.followup.history import check_history
-from rag.judging.confidence import Judge, abstention_point, load_calibrator
+from rag.judging.confidence import JUDGED, Judge, Judged, abstention_point, load_calibrator
 from rag.limits import check_top_k
-from rag.question import validate
+from rag.question import normalize_answer, same_answer, validate
 from rag.reading.reader import Reader, ReadSpan, load_reader
 from rag.records import Filters
 from rag.retrieval.rerank import CrossEncoderReranker, rerank_passages, score_sentences
@@ -32,12 +34,23 @@ from rag.retrieval.retriever import HybridRetriever
 from rag.retrieval.store import Store
 from rag.retrieval.support import SentenceScorer
 from rag.settings import Settings, load_settings, packaged_embedding_model
+from rag.timeframe import (
+    LATEST,
+    Timeframe,
+    choose,
+    published_day,
+    reports_over_time,
+    state_question,
+    timeframe,
+    without_time_words,
+)
 from rag.types import Answer, Passage
 
 logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
+REPORT_ANSWERS = 0.5  # reader answerability at which a dated report counts as answering a question about time
 RETRIEVAL_PRIOR = 0.0  # weight of the fused rank beside answerability; evals.tune_reader: 0 gives the best F1
 
 
@@ -104,9 +117,10 @@ class Pipeline:
             self._scorer.cache.clear()
 
     def warm_up(self) -> None:
-        """Load the lazy parts (BM25 index, the follow-up resolver) so the first real question is not the slow one."""
+        """Load the lazy parts (BM25 index, the follow-up resolver, the date parser) so the first real question is
+        not the slow one."""
         if self.store.counts()[1]:
-            self.run("warm up", history=[{"question": "Who warmed up?", "answer": "The service"}])  # + resolver
+            self.run("Who warmed up in May 2024?", history=[{"question": "Who warmed up?", "answer": "The service"}])
 
     def ask(self, question: str, **options) -> Answer:
         return self.run(question, **options).answer
@@ -119,10 +133,11 @@ class Pipeline:
 
     def prepare(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
                 retrieval: str = "hybrid", rerank: bool = False, history: list | None = None,
-                condense: Callable[[str, list[Turn]], str] | None = None) -> Evidence:  # fmt: skip
+                condense: Callable[[str, list[Turn]], str] | None = None,
+                as_of: date | None = None) -> Evidence:  # fmt: skip
         """Everything before an answer is written: validate, resolve a follow-up against ``history`` (earlier
         turns, oldest first; ``condense`` rewrites it instead of the rules, e.g. with an LLM), retrieve,
-        (rerank,) read."""
+        (rerank,) read, weigh; ``as_of`` is the asker's "now" for questions about time (default: today)."""
         started = time.perf_counter()
         asked = validate(question, self.settings.max_question_chars)
         top_k = check_top_k(top_k) or self.settings.top_k
@@ -162,7 +177,10 @@ class Pipeline:
         if cited and self.settings.follow_up_prior:  # the best passage of the previous turn's articles is read first
             first = next((i for i, p in enumerate(passages) if p.article_id in cited), 0)
             passages = [passages[first], *passages[:first], *passages[first + 1 :]]
-        readings = self.read(text, passages)
+        frame = timeframe(text, as_of)
+        if frame.asks and not reports_over_time(passages[: self.settings.reader_depth * 2]):
+            frame = Timeframe(frame.as_of)  # one report (or none dated): nothing for time to choose between
+        readings = self.read(state_question(text) if frame.story else text, passages, thorough=frame.asks)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
@@ -178,8 +196,9 @@ class Pipeline:
 
         t = time.perf_counter()
         evidence = Evidence(text, passages[:top_k], readings, timings, started, asked=asked,
-                            filtered=bool(filters))  # fmt: skip
+                            filtered=bool(filters), timeframe=frame)  # fmt: skip
         self.weigh(evidence, {r.passage.chunk_id: prior for r in readings if r.passage.article_id in cited})
+        self.date(evidence)
         timings["judge"] = elapsed_ms(t)
         return evidence
 
@@ -187,32 +206,72 @@ class Pipeline:
         """The confidence of the evidence's best readings: the most likely right one leads (``prior``: a bonus
         by chunk id, the follow-up's preference for the articles the previous turn cited); its grounding and
         any name of the question that no article mentions come along for the abstention reason."""
-        judged = self.judge.judge(evidence.question, evidence.readings)
+        frame = evidence.timeframe
+        asks = frame is not None and frame.asks
+        # a question about time is judged without its time words: "first" or "as of March 3" says which report,
+        # and no report needs to say it of itself
+        asked = state_question(evidence.question) if asks and frame.story else evidence.question
+        question = without_time_words(asked, frame) if asks else evidence.question
+        judged = self.judge.judge(question, evidence.readings, len(evidence.readings) if asks else JUDGED)
         if not judged:
             return
         if prior:
             judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
-        first = judged[0]
+        for j in judged:
+            j.reading.passage.scores["confidence"] = round(j.confidence, 4)
+        evidence.judged = tuple(judged)
+        self._lead(evidence, judged[0])
+
+    def _lead(self, evidence: Evidence, first: Judged) -> None:
+        """``first`` becomes the answer's reading: first among the readings and the context, its confidence and
+        grounding the evidence's."""
         if first.reading is not evidence.readings[0]:
             evidence.readings = [first.reading, *[r for r in evidence.readings if r is not first.reading]]
             lead = first.reading.passage.chunk_id
             evidence.context = sorted(evidence.context, key=lambda p: p.chunk_id != lead)
-        for j in judged:
-            j.reading.passage.scores["confidence"] = round(j.confidence, 4)
-        evidence.judged = tuple(judged)
         evidence.confidence = first.confidence
         evidence.grounding = first.signals.grounding
         evidence.unknown = tuple(self.judge.unknown_names(first.signals.grounding))
 
-    def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
+    def date(self, evidence: Evidence) -> None:
+        """When the question asks about time and the best answer comes from a dated report, the report it means
+        among those that answer it (the reader's answerability at least :data:`REPORT_ANSWERS`) leads: the newest
+        (up to the question's date) for the current state, the earliest for "first". Older reports that answered
+        otherwise come along, newest first."""
+        frame = evidence.timeframe
+        if frame is None or not frame.asks:
+            return
+        lead = evidence.judged[0]
+        if lead.confidence < self.abstain_below or published_day(lead.reading.passage.published) is None:
+            return  # no answer, or an undated one (not a report in a stream): time has nothing to choose
+        dated = [(j, published_day(j.reading.passage.published)) for j in evidence.judged
+                 if j.reading.answerable >= REPORT_ANSWERS and j.reading.passage.published]  # fmt: skip
+        chosen = choose(frame, dated)
+        if chosen is None:
+            return
+        self._lead(evidence, chosen)
+        evidence.confidence = max(chosen.confidence, lead.confidence)  # the stream answers it; time says which
+        when = published_day(chosen.reading.passage.published)
+        evidence.as_of = when if frame.want == LATEST else None
+        if frame.want == LATEST:
+            older = [(j.reading, day) for j, day in dated
+                     if day < when and not same_answer(j.reading.text, chosen.reading.text)]  # fmt: skip
+            seen: set[str] = set()
+            evidence.earlier = tuple(
+                (r, day) for r, day in sorted(older, key=lambda pair: pair[1], reverse=True)
+                if not (normalize_answer(r.text) in seen or seen.add(normalize_answer(r.text)))
+            )
+
+    def read(self, question: str, passages: list[Passage], thorough: bool = False) -> list[ReadSpan]:
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a
         span is at least ``reader_confident`` sure: most questions are answered by the first passages, so the
-        median question pays for one batch and a hard one for all of them."""
-        depth, step = self.settings.reader_depth, self.settings.reader_batch
+        median question pays for one batch and a hard one for all of them. ``thorough``: read twice as deep and
+        never stop early (a question about time needs every report, not the first confident one)."""
+        depth, step = self.settings.reader_depth * (2 if thorough else 1), self.settings.reader_batch
         readings: list[ReadSpan] = []
         for lo in range(0, min(depth, len(passages)), step):
             readings += self.reader.read(question, passages[lo : min(lo + step, depth)])
-            if readings and max(r.answerable for r in readings) >= self.settings.reader_confident:
+            if not thorough and readings and max(r.answerable for r in readings) >= self.settings.reader_confident:
                 break
         return readings
 
@@ -228,7 +287,8 @@ class Pipeline:
     def compose(self, evidence: Evidence) -> Answer:
         """The extractive answer: the reader's span, the sentences citing it, or an abstention."""
         t = time.perf_counter()
-        answer = compose(evidence, self.abstain_below)
+        story = brief(evidence) if evidence.timeframe and evidence.timeframe.story else None
+        answer = story or compose(evidence, self.abstain_below)
         evidence.timings["answer"] = elapsed_ms(t)
         answer.timings_ms = evidence.finish_timings()
         return answer

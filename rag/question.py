@@ -1,6 +1,7 @@
-"""Questions and the words that carry meaning in them: validation of what a user asked, the content-word stems
-that lexical support scores compare (:mod:`rag.retrieval.support`), and the SQuAD normalisation by which two
-answers are the same answer (the extractive answerer, the confidence model, the claim check and the evals)."""
+"""Questions and the words that carry meaning in them: normalisation and validation of what a user asked, the
+content-word stems that lexical support scores compare (:mod:`rag.retrieval.support`), and the SQuAD normalisation
+by which two answers are the same answer (the extractive answerer, the confidence model, the claim check and the
+evals)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,24 @@ def content_stems(text: str) -> list[str]:
     return stemmer().stemWords([t for t in tokens(text) if t not in STOPWORDS])
 
 
+# Invisible characters that reorder how text displays (bidi embeddings, overrides, isolates and marks): an answer
+# that echoes one would show the question, or what follows it, other than as typed.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def clean(text: str) -> str:
+    """What a person typed, as everything after the edge sees it: Unicode NFC; control characters (NUL, ESC, ...)
+    and bidi controls removed; whitespace (tabs, newlines, non-breaking spaces) collapsed to one space; stripped.
+    Every question (:func:`validate`) and every history turn (:func:`rag.followup.history.check_history`) goes
+    through it, so an answer's ``question`` and ``standalone_question`` never carry such characters."""
+    kept = "".join(ch for ch in text if ch.isspace() or (ch not in _BIDI and unicodedata.category(ch) != "Cc"))
+    return " ".join(unicodedata.normalize("NFC", kept).split())
+
+
 def validate(text: str, max_chars: int) -> str:
-    """The question, stripped; :class:`BadQuestion` with a reason for what no search can answer."""
-    if not isinstance(text, str) or not text.strip():
+    """The question :func:`clean`; :class:`BadQuestion` with a reason for what no search can answer."""
+    if not isinstance(text, str) or not (text := clean(text)):
         raise BadQuestion("the question is empty")
-    text = text.strip()
     if len(text) > max_chars:
         raise BadQuestion(f"the question is {len(text)} characters long; the limit is {max_chars}")
     letters = [c for c in text if c.isalpha()]

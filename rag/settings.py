@@ -152,6 +152,18 @@ class Settings(BaseSettings):
         description="Let URLs added through the API or UI reach loopback, private and link-local addresses (SSRF "
         "guard off); `rag index URL` on the command line may always.",
     )
+    feeds: str = Field(
+        "",
+        description="Comma-separated RSS/Atom feed URLs that `rag serve` polls and indexes (set by the operator: "
+        "like `rag index URL`, they may reach any address).",
+    )
+    feed_interval: float = Field(
+        900.0, ge=1.0, le=7 * 86400, description="Seconds between polls of each feed (a failing feed backs off)."
+    )
+
+    @property
+    def feed_urls(self) -> list[str]:
+        return list(dict.fromkeys(u.strip() for u in self.feeds.split(",") if u.strip()))
 
     @property
     def generative(self) -> bool:

@@ -100,6 +100,16 @@ class Citation(ArticleMeta):
     score: float
 
 
+class EarlierReport(ArticleMeta):
+    """An older report that answered the question otherwise: what it said, where, and when."""
+
+    answer: str = Field(description="What the older report answered.")
+    article_id: str
+    quote: str = Field(description="Its sentence: text[start:end] of its article.")
+    start: int
+    end: int
+
+
 class Statement(BaseModel):
     """One sentence of a generated answer and whether the passages it cites back it up."""
 
@@ -154,6 +164,15 @@ class Answer(BaseModel):
         default_factory=list,
         description="Generative mode: every sentence of the answer with its verification. Statements with "
         "supported=false are claims of the model that no cited passage backs; show them as such.",
+    )
+    as_of: date | None = Field(
+        None,
+        description="When the question asks about a state that changes (now, latest, as of a date) and the evidence "
+        "is dated: the publication date of the report the answer comes from.",
+    )
+    earlier: list[EarlierReport] = Field(
+        default_factory=list,
+        description="Older reports that answered otherwise, newest first (the answer's value as it was reported).",
     )
     model: str | None = Field(None, description="Generative mode: the LLM that wrote the answer.")
     note: str | None = Field(

@@ -32,7 +32,7 @@ def test_package_does_not_import_layers_above_it(package):
 
 
 RAG = ROOT / "rag"
-BASE = {"errors", "types", "settings", "limits", "records", "question", "sentences"}
+BASE = {"errors", "types", "settings", "limits", "records", "question", "sentences", "timeframe"}
 STAGES = sorted(p.name for p in RAG.iterdir() if (p / "__init__.py").exists() and p.name != "models")
 
 

@@ -38,10 +38,21 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
-from ui.articles import build_articles_router
+from ui.articles import ARTICLES, build_articles_router
+from ui.feed_routes import FEEDS, build_feeds_router
 from ui.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
+
+# The OpenAPI tags, in the order /docs shows them; every route has one, and an operation id that a generated
+# client names its method after (`query`, `list_articles`, ...).
+ANSWERS, SERVICE = "answers", "service"
+OPENAPI_TAGS = [
+    {"name": ANSWERS, "description": "Questions answered from the indexed articles, with cited passages."},
+    {"name": ARTICLES, "description": "What is indexed: list, read, add and delete articles."},
+    {"name": FEEDS, "description": "Feeds polled in the background to keep the index current."},
+    {"name": SERVICE, "description": "Whether the service is ready, and what it runs."},
+]
 
 
 class QueryFilters(BaseModel):
@@ -95,6 +106,12 @@ def query_request_model(settings: Settings) -> type[BaseModel]:
             description="Earlier turns of the conversation, oldest first: a follow-up question is resolved against "
             "them (see `standalone_question` in the answer). The service keeps no state between requests.",
         )  # fmt: skip
+        as_of: date | None = Field(
+            None,
+            description="The asker's \"now\" (YYYY-MM-DD, default today): relative dates in the question (\"last "
+            "year\") are resolved against it, and a question about the current state is answered from the newest "
+            "report published up to it.",
+        )
 
         @field_validator("history")
         @classmethod
@@ -136,9 +153,11 @@ def build_router(service: Service) -> APIRouter:
     def events(request: QueryRequest):
         filters = request.filters.to_filters() if request.filters else None
         history = [turn.model_dump() for turn in request.history]
-        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters, history=history)
+        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters, history=history,
+                              as_of=request.as_of)  # fmt: skip
 
-    @router.post("/query", response_model=Answer, responses={422: {}, 501: {}, 503: {}})
+    @router.post("/query", operation_id="query", tags=[ANSWERS], response_model=Answer,
+                 responses={422: {}, 501: {}, 503: {}})  # fmt: skip
     def query(request: QueryRequest) -> Answer:
         """Answer a question from the indexed articles, with cited passages and character offsets.
 
@@ -149,7 +168,7 @@ def build_router(service: Service) -> APIRouter:
         return answer
 
     @router.post(
-        "/query/stream", response_class=StreamingResponse,
+        "/query/stream", operation_id="query_stream", tags=[ANSWERS], response_class=StreamingResponse,
         responses={200: {"description": SSE_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                    422: {}, 501: {}, 503: {}},
     )  # fmt: skip
@@ -162,7 +181,7 @@ def build_router(service: Service) -> APIRouter:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )  # fmt: skip
 
-    @router.get("/health", response_model=Health)
+    @router.get("/health", operation_id="health", tags=[SERVICE], response_model=Health)
     def health() -> dict:
         """Whether the service can answer, what is indexed, and which models it uses."""
         return service.health()
@@ -190,7 +209,7 @@ def _sse(events) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'status': error_status(exc), 'detail': str(exc)})}\n\n"
 
 
-API_PATHS = ("/query", "/articles", "/docs", "/redoc", "/openapi.json")
+API_PATHS = ("/query", "/articles", "/feeds", "/docs", "/redoc", "/openapi.json")
 
 
 def authorized(header: str | None, key: str) -> bool:
@@ -202,6 +221,7 @@ def authorized(header: str | None, key: str) -> bool:
 def install(app: FastAPI, service: Service) -> None:
     app.include_router(build_router(service))
     app.include_router(build_articles_router(service))
+    app.include_router(build_feeds_router(service))
     key = service.settings.api_key
     # Always installed, so that Gradio defers to it: with no configured origins, CORS stays closed.
     app.add_middleware(

@@ -15,6 +15,8 @@ from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX, ArticleMeta
 from rag.errors import ArticleNotFound, BadQuestion
 from ui.service import Service, summary
 
+ARTICLES = "articles"  # the OpenAPI tag of these routes
+
 
 class ArticleSummary(ArticleMeta):
     id: str
@@ -65,14 +67,15 @@ def build_articles_router(service: Service) -> APIRouter:
     router = APIRouter()
     limit_bytes = service.settings.max_upload_bytes
 
-    @router.get("/articles", response_model=ArticlePage)
+    @router.get("/articles", operation_id="list_articles", tags=[ARTICLES], response_model=ArticlePage)
     def list_articles(offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=200),
                       q: str | None = Query(None, max_length=200, description="Words in the title, id, source or "
                                             "author (case-insensitive)")) -> dict:  # fmt: skip
         """Indexed articles with their metadata, a page at a time."""
         return service.list_articles(offset, limit, q)
 
-    @router.get("/articles/{article_id:path}", response_model=ArticleFull, responses={404: {}})
+    @router.get("/articles/{article_id:path}", operation_id="get_article", tags=[ARTICLES], response_model=ArticleFull,
+                responses={404: {}})  # fmt: skip
     def get_article(article_id: str) -> dict:
         """One article's full text (the text citation offsets point into) and metadata."""
         article = service.pipeline().store.get_article(article_id)
@@ -81,7 +84,8 @@ def build_articles_router(service: Service) -> APIRouter:
         return {**summary(article), "text": article.text, "content_hash": article.content_hash}
 
     @router.post(
-        "/articles", response_model=IndexSummary, responses={413: {}, 422: {}},
+        "/articles", operation_id="add_articles", tags=[ARTICLES], response_model=IndexSummary,
+        responses={413: {}, 422: {}},
         openapi_extra={"requestBody": {"content": {
             "application/json": {"schema": AddRequest.model_json_schema()},
             "multipart/form-data": {"schema": {"type": "object", "properties": {
@@ -109,7 +113,8 @@ def build_articles_router(service: Service) -> APIRouter:
         records = [a.model_dump(exclude_none=True) for a in add.articles]
         return await run_in_threadpool(service.add_records_and_urls, records, add.urls)
 
-    @router.delete("/articles/{article_id:path}", responses={404: {}})
+    @router.delete("/articles/{article_id:path}", operation_id="delete_article", tags=[ARTICLES],
+                   responses={404: {}})  # fmt: skip
     def delete_article(article_id: str) -> dict:
         """Remove an article and its passages from the index."""
         return service.delete_article(article_id)

@@ -76,10 +76,22 @@ def _filters(args: argparse.Namespace):
                          published_to=args.published_to)  # fmt: skip
 
 
+def _answer_options(args: argparse.Namespace) -> dict:
+    from datetime import date
+
+    from rag.errors import BadQuestion
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise BadQuestion(f"--as-of must be a date YYYY-MM-DD, got {args.as_of!r}") from None
+    return {"top_k": check_top_k(args.top_k), "filters": _filters(args), "as_of": as_of}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag import Pipeline
 
-    options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
+    options = _answer_options(args)
     pipeline = Pipeline(_settings())
     answer = _answer(pipeline, args.question, args.generative, options)
     print(answer.model_dump_json(indent=2) if args.json else format_answer(answer))
@@ -114,7 +126,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     with contextlib.suppress(ImportError):  # line editing where the platform has it
         import readline  # noqa: F401
 
-    options = {"top_k": check_top_k(args.top_k), "filters": _filters(args)}
+    options = _answer_options(args)
     pipeline = Pipeline(_settings())
     history: list[dict] = []
     interactive = sys.stdin.isatty()
@@ -166,11 +178,33 @@ def format_answer(answer) -> str:
     if unsupported:
         lines += ["", "Not backed by the articles:"]
         lines += [f"  ! {st.text}  ({st.verdict}: {st.note})" for st in unsupported]
+    if answer.as_of:
+        lines += ["", f"As of {answer.as_of.isoformat()} (the newest report that answers it)."]
+    if answer.earlier:
+        lines.append("Earlier reports said: " + "; ".join(
+            f"{e.answer} ({e.published.isoformat() if e.published else 'undated'})" for e in answer.earlier))
     lines += ["", f"Sources (confidence {answer.confidence:.2f}):"]
     for c in answer.citations:
-        lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}, characters {c.start}-{c.end})")
+        when = f", published {c.published.isoformat()}" if c.published else ""
+        lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}{when}, characters {c.start}-{c.end})")
         lines.append(f'      "{c.quote}"')
     return "\n".join(lines)
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """The feed list with each feed's last poll, as the running server last wrote it (``<RAG_HOME>/feeds.json``)."""
+    from ui.feeds import FeedPoller
+
+    settings = _settings()
+    poller = FeedPoller(settings.home, settings.feed_urls, settings.feed_interval, index=None, allow_private=False)
+    feeds = poller.list()
+    if not feeds:
+        print("no feeds: list them in RAG_FEEDS, or add one with POST /feeds while `rag serve` runs")
+    for f in feeds:
+        last = f"last poll {f['last_poll']}: {f['last_status']}" if f["last_poll"] else "not polled yet"
+        error = f" ({f['last_error']})" if f["last_error"] else ""
+        print(f"{f['url']}  [{f['origin']}]  {last}{error}; {f['total_new']} new articles in {f['polls']} polls")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -198,6 +232,7 @@ def add_answer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--author", help="only articles by this author (exact name)")
     p.add_argument("--published-from", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--published-to", help="only articles published on or before this date (YYYY-MM-DD)")
+    p.add_argument("--as-of", help="your 'now' (YYYY-MM-DD, default today): 'last year' and 'currently' mean then")
 
 
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
@@ -237,6 +272,9 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
     p.add_argument("--port", type=int, help="port (default RAG_PORT, 7860)")
     p.set_defaults(func=commands["serve"])
 
+    p = sub.add_parser("feeds", help="the feeds `rag serve` polls (RAG_FEEDS and those added through the API)")
+    p.set_defaults(func=commands["feeds"])
+
     if eval_options:
         from evals.cli import add_eval_parser
 
@@ -251,6 +289,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": cmd_ask,
     "chat": cmd_chat,
     "serve": cmd_serve,
+    "feeds": cmd_feeds,
     "eval": cmd_eval,
 }
 

@@ -6,6 +6,7 @@ URLs pass the same SSRF guard, uploads the same size limit, and indexing runs wh
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import gradio as gr
@@ -15,8 +16,40 @@ from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from rag.errors import RagError
 from ui.service import Service
 
-COLUMNS = ["id", "title", "source", "author", "published"]
+# The Articles table: (summary key, header, width). The title wraps in the widest column, its date beside it; the
+# others keep a width at which header and values read whole: all of them in view at 1,200 px (960 px of table); on
+# a phone the title (narrowed by CSS below) and its date, the rest a swipe away.
+TABLE = [("title", "Title", "280px"), ("published", "Published", "112px"), ("source", "Source", "150px"),
+         ("author", "Author", "140px"), ("passages", "Passages", "90px"), ("id", "ID", "188px")]  # fmt: skip
+COLUMNS = [key for key, _, _ in TABLE]
+DATATYPES = ["number" if key == "passages" else "str" for key in COLUMNS]
+# On a phone the title column narrows to 200 px, so that the date beside it stays in view (Gradio writes the widths
+# above into each cell's style, header and body alike, and the header table's width: this overrides them). The UI's
+# CSS (ui/app.py) includes it; tests/ui/test_browser.py checks the columns still line up.
+CSS = """
+@media (max-width: 480px) {
+  #article-table .header-table { width: max-content !important; }
+  #article-table .header-table tr > :first-child, #article-table [role=gridcell]:first-child {
+    width: 200px !important; min-width: 200px !important; max-width: 200px !important; flex: 0 0 200px !important;
+  }
+}
+"""
 PAGE = 50
+
+
+def newest_first(items: list[dict]) -> list[dict]:
+    """Article summaries by publication date, newest first; undated ones last, by title."""
+    dated = sorted((a for a in items if a.get("published")), key=lambda a: a["published"], reverse=True)
+    undated = sorted((a for a in items if not a.get("published")), key=lambda a: (a.get("title") or a["id"]).lower())
+    return dated + undated
+
+
+def article_heading(article) -> str:
+    """What the text pane shows above the body: the title, the byline (author, source) and date, the URL."""
+    byline = [f"By {article.author}" if article.author else None, article.source,
+              article.published.isoformat() if article.published else None]  # fmt: skip
+    lines = [article.title or article.id, " · ".join(b for b in byline if b), article.url or ""]
+    return "\n".join(line for line in lines if line)
 
 
 def summary_markdown(report: dict) -> str:
@@ -54,25 +87,32 @@ def build_library_tabs(service: Service) -> None:
         return "\n\n".join(summary_markdown(r) for r in reports), None, ""
 
     def search(query: str):
+        """Every matching article's metadata (no texts), the newest first; the first :data:`PAGE` are shown."""
         try:
-            page = service.list_articles(0, PAGE, query)
+            store = service.pipeline().store
+            page = service.list_articles(0, max(1, store.counts()[0]), query)
+            items = newest_first(page["items"])[:PAGE]
+            ids = [item["id"] for item in items]
+            chunks = store.chunk_records({"article_id": {"$in": ids}}) if ids else {}
         except RagError as exc:
             raise gr.Error(str(exc)) from None
-        rows = [[str(item.get(c) or "") for c in COLUMNS] for item in page["items"]]
-        shown = f"{page['total']} article(s)" + (f", first {PAGE} shown" if page["total"] > PAGE else "")
+        passages = Counter(meta.get("article_id") for meta in chunks.values())
+        rows = [[passages[item["id"]] if key == "passages" else str(item.get(key) or "") for key in COLUMNS]
+                for item in items]  # fmt: skip
+        total = page["total"]
+        shown = f"{total} article(s), newest first" + (f"; the {PAGE} newest shown" if total > PAGE else "")
         return rows, shown
 
     def pick(rows, event: gr.SelectData) -> str:
         row = event.index[0] if isinstance(event.index, list | tuple) else event.index
-        return rows.iloc[row, 0] if hasattr(rows, "iloc") else rows[row][0]
+        column = COLUMNS.index("id")
+        return rows.iloc[row, column] if hasattr(rows, "iloc") else rows[row][column]
 
     def open_article(article_id: str) -> str:
         article = service.pipeline().store.get_article((article_id or "").strip())
         if article is None:
             raise gr.Error(f"No article with id {article_id!r}.")
-        head = [article.title or article.id, article.source, article.author,
-                article.published.isoformat() if article.published else None, article.url]  # fmt: skip
-        return " · ".join(h for h in head if h) + "\n\n" + article.text
+        return article_heading(article) + "\n\n" + article.text
 
     def delete(article_id: str, query: str):
         try:
@@ -96,7 +136,10 @@ def build_library_tabs(service: Service) -> None:
             query = gr.Textbox(label="Search titles, ids, sources, authors", scale=5, elem_id="article-search")
             search_button = gr.Button("Search", scale=1, elem_id="article-search-button")
         count = gr.Markdown(elem_id="article-count")
-        table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="article-table")
+        table = gr.Dataframe(
+            headers=[header for _, header, _ in TABLE], column_widths=[width for _, _, width in TABLE],
+            datatype=DATATYPES, wrap=True, interactive=False, elem_id="article-table",
+        )  # fmt: skip
         with gr.Row():
             chosen = gr.Textbox(label="Article id", scale=4, elem_id="article-id")
             open_button = gr.Button("Open", scale=1, elem_id="article-open")

@@ -110,6 +110,10 @@ def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "ci
         written = answer.statements and not answer.note  # with a note, the answer shown is the extracted one
         body = statements_html(answer, anchor) if written else _markers(answer.answer, anchor)
         parts.append(f'<p class="rag-full">{body}</p>')
+        if answer.as_of:
+            parts.append(f'<p class="rag-meta">As of {answer.as_of.isoformat()} (the newest report that answers it)'
+                         + "".join(f"; earlier: {escape(e.answer)} ({e.published.isoformat() if e.published else '?'},"
+                                   f" {escape(e.title or e.article_id)})" for e in answer.earlier) + "</p>")
         if answer.note:
             parts.append(f'<p class="rag-reason">{escape(answer.note)}</p>'
                          "<details><summary>What the model wrote (contradicted by the passages)</summary>"

@@ -28,6 +28,7 @@ class Service:
         self._llm_lock = threading.Lock()
         self._index_lock = threading.Lock()  # one indexing batch at a time; questions never wait for it
         self.startup_error: str | None = None
+        self._feeds = None
 
     def start(self) -> None:
         try:
@@ -35,6 +36,11 @@ class Service:
         except (IndexMissing, StoreError) as exc:
             self.startup_error = str(exc)
             log.warning("serving without an index: %s", exc)
+        self.feeds.start()
+
+    def stop(self) -> None:
+        if self._feeds is not None:
+            self._feeds.stop()
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
@@ -105,15 +111,28 @@ class Service:
 
         return self._index(load_upload(files))
 
-    def add_records_and_urls(self, records: list[dict], urls: list[str]) -> dict:
+    def add_records_and_urls(self, records: list[dict], urls: list[str], allow_private: bool | None = None) -> dict:
+        """Index records and fetched pages or feeds; ``allow_private``: whether URLs may reach private addresses
+        (default: ``RAG_FETCH_ALLOW_PRIVATE``; the operator's ``RAG_FEEDS`` always may)."""
         from index.load import load_records
         from index.web import load_urls
 
         loaded = load_records(records)
         if urls:
-            fetched = load_urls(urls, self.settings, allow_private=self.settings.fetch_allow_private)
-            loaded = loaded.merge(fetched)
+            private = self.settings.fetch_allow_private if allow_private is None else allow_private
+            loaded = loaded.merge(load_urls(urls, self.settings, allow_private=private))
         return self._index(loaded)
+
+    @property
+    def feeds(self):
+        """The feed poller (built on first use; :meth:`start` starts its thread)."""
+        if self._feeds is None:
+            from ui.feeds import FeedPoller
+
+            self._feeds = FeedPoller(self.settings.home, self.settings.feed_urls, self.settings.feed_interval,
+                                     lambda urls, private: self.add_records_and_urls([], urls, private),
+                                     self.settings.fetch_allow_private)  # fmt: skip
+        return self._feeds
 
     def _index(self, loaded) -> dict:
         from index.build import index_loaded

@@ -13,9 +13,10 @@ from rag.question import same_answer
 from rag.reading.reader import ReadSpan
 from rag.retrieval.support import Sentence
 from rag.sentences import split_sentences
-from rag.types import Answer, Citation, meta_of
+from rag.types import Answer, Citation, EarlierReport, meta_of
 
 MAX_CITATIONS = 3
+MAX_EARLIER = 3  # older reports an answer about the present recalls
 RELATED = 3
 SUPPORTING = 0.8  # reader answerability at which another passage with the same answer is cited beside the best
 
@@ -62,7 +63,15 @@ def compose(evidence: Evidence, threshold: float) -> Answer:
         abstained=False,
         confidence=round(evidence.strength, 4),
         citations=citations,
+        as_of=evidence.as_of,
+        earlier=[earlier_report(reading) for reading, _ in evidence.earlier[:MAX_EARLIER]],
     )
+
+
+def earlier_report(reading: ReadSpan) -> EarlierReport:
+    quote = quote_of(reading)
+    return EarlierReport(answer=reading.text, article_id=reading.passage.article_id, quote=quote.text,
+                         start=quote.start, end=quote.end, **meta_of(reading.passage))  # fmt: skip
 
 
 def abstention(evidence: Evidence, threshold: float) -> Answer:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from rag.errors import BadQuestion
 from rag.followup.conversation import Turn
 from rag.limits import ARTICLE_ID_CHARS_MAX, HISTORY_ANSWER_CHARS_MAX, HISTORY_ARTICLES_MAX, HISTORY_TURNS_MAX
+from rag.question import clean
 
 
 def check_history(history: list | None, max_question_chars: int) -> list[Turn]:
     """Earlier turns as :class:`~rag.followup.conversation.Turn` objects (oldest first), or :class:`BadQuestion` saying
-    which turn is wrong and how. Accepts turns as objects with ``question``/``answer`` or as dicts."""
+    which turn is wrong and how. Accepts turns as objects with ``question``/``answer`` or as dicts. Questions and
+    answers are normalised as a new question is (:func:`rag.question.clean`) before they are checked."""
     if not history:
         return []
     if not isinstance(history, list):
@@ -22,16 +24,17 @@ def check_history(history: list | None, max_question_chars: int) -> list[Turn]:
     for n, turn in enumerate(history, start=1):
         question = turn.get("question") if isinstance(turn, dict) else getattr(turn, "question", None)
         answer = (turn.get("answer") if isinstance(turn, dict) else getattr(turn, "answer", "")) or ""
-        if not isinstance(question, str) or not question.strip():
+        if not isinstance(question, str) or not (question := clean(question)):
             raise BadQuestion(f"history turn {n}: the question is missing or empty")
         if not isinstance(answer, str):
             raise BadQuestion(f"history turn {n}: the answer must be text")
+        answer = clean(answer)
         if len(question) > max_question_chars:
             raise BadQuestion(f"history turn {n}: the question is over {max_question_chars} characters")
         if len(answer) > HISTORY_ANSWER_CHARS_MAX:
             raise BadQuestion(f"history turn {n}: the answer is over {HISTORY_ANSWER_CHARS_MAX} characters")
         articles = (turn.get("articles") if isinstance(turn, dict) else getattr(turn, "articles", ())) or ()
-        turns.append(Turn(question.strip(), answer.strip(), _cited(articles, n)))
+        turns.append(Turn(question, answer, _cited(articles, n)))
     return turns
 
 

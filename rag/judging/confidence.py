@@ -147,15 +147,15 @@ class Judge:
     def rarity(self, stem: str) -> float:
         return idf(*self.doc_freq(stem))
 
-    def judge(self, question: str, readings: Sequence[ReadSpan]) -> list[Judged]:
-        """The first :data:`JUDGED` readings (best first by answerability), each with its signals and
-        confidence, most likely right first."""
+    def judge(self, question: str, readings: Sequence[ReadSpan], limit: int = JUDGED) -> list[Judged]:
+        """The first ``limit`` readings (best first by answerability), each with its signals and confidence, most
+        likely right first."""
         from rag.question import same_answer
 
         terms = specific_terms(question, self.rarity)
         kind = wanted(question)
         out = []
-        for reading in readings[:JUDGED]:
+        for reading in readings[:limit]:
             agreement = sum(
                 1 for other in readings if other is not reading and other.answerable >= 0.5
                 and same_answer(other.text, reading.text)

@@ -68,6 +68,7 @@ def test_answer_carries_no_abstain_reason(client):
     ("payload", "status", "reason"),
     [
         ({"question": "   "}, 422, "empty"),
+        ({"question": "\x00\u202e\t"}, 422, "the question is empty"),
         ({"question": ""}, 422, "at least 1 character"),
         ({"question": "x" * 1001}, 422, "at most 1000"),
         ({"question": 42}, 422, "valid string"),
@@ -117,18 +118,41 @@ def test_no_index_is_503_with_fix(tmp_path):
         assert "no index" in client.get("/health").json()["status"]
 
 
-@pytest.mark.integration
-def test_real_uvicorn_server_on_loopback(indexed_home):
+@pytest.fixture(scope="module")
+def server(indexed_home):
+    """A real uvicorn server on 127.0.0.1 over the same index."""
     with running_server(Settings(home=indexed_home)) as base:
-        request = urllib.request.Request(
-            f"{base}/query",
-            data=json.dumps({"question": REFERENCE}).encode(),
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert json.load(response)["short_answer"] == "Keith Kellogg"
-        with urllib.request.urlopen(f"{base}/", timeout=30) as response:
-            assert response.status == 200
+        yield base
+
+
+def post_query(base: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base}/query", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        return json.load(response)
+
+
+@pytest.mark.integration
+def test_real_uvicorn_server_on_loopback(server):
+    assert post_query(server, {"question": REFERENCE})["short_answer"] == "Keith Kellogg"
+    with urllib.request.urlopen(f"{server}/", timeout=30) as response:
+        assert response.status == 200
+
+
+@pytest.mark.integration
+def test_control_and_bidi_characters_never_reach_the_answer(server):
+    body = post_query(server, {"question": "Who proposed\x00 delaying\tNATO \u202emembership?"})
+    assert body["question"] == body["standalone_question"] == REFERENCE
+    assert body["short_answer"] == "Keith Kellogg"
+    # history is cleaned too: nothing of it leaks into the resolved question
+    history = [{"question": "Who proposed\x00 delaying \u202eNATO membership?", "answer": "Keith\x00 \u202eKellogg"}]
+    body = post_query(server, {"question": "What job did Trump \u202epick him for?\x00", "history": history})
+    assert body["question"] == "What job did Trump pick him for?"
+    assert body["standalone_question"] == "What job did Trump pick Keith Kellogg for?"
+    for field in ("question", "standalone_question", "answer"):
+        assert "\x00" not in body[field] and "\u202e" not in body[field], field
 
 
 def test_api_key_guards_the_api_and_the_ui(indexed_home):

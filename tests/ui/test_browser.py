@@ -143,3 +143,87 @@ def test_articles_are_added_listed_opened_and_deleted_in_the_browser(page, base_
     page.locator("#article-delete").click()
     page.wait_for_selector("#article-status:has-text('Deleted upload/harbour.md')", timeout=30_000)
     assert "upload/harbour.md" not in page.locator("#article-table").inner_text()
+
+
+LIBRARY = [  # dated articles beside the undated seed: the Articles tab lists them newest first, the seed last
+    {"id": "harbour", "title": "Port Elm harbour reopens after two years of storm repairs, with a new ferry terminal",
+     "source": "Coastal Courier", "author": "Jane Roe", "published": "2024-11-18",
+     "text": "The harbour of Port Elm reopened on Monday after two years of repairs. Mayor Ana Duarte cut the ribbon."},
+    {"id": "night-trains", "title": "Night trains return to the northern line", "source": "Rail Weekly",
+     "author": "Sam Okafor", "published": "2024-12-02",
+     "text": "Night trains returned to the northern line on Sunday, a decade after the last one ran."},
+    {"id": "budget", "title": "City council passes its budget by nine votes to four", "source": "Evening Post",
+     "author": "Li Wei", "published": "2024-10-07",
+     "text": "The city council passed its budget on Thursday by nine votes to four after a long debate."},
+]  # fmt: skip
+HEADERS = ["Title", "Published", "Source", "Author", "Passages", "ID"]
+# Each header cell and each first-row cell: its text, rendered width, lines its text takes, left and right edges.
+CELLS = """selector => [...document.querySelectorAll(selector)].map(cell => {
+    const box = cell.getBoundingClientRect(), tops = new Set();
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    }
+    return {text: cell.innerText.trim(), width: box.width, lines: tops.size, left: box.left, right: box.right};
+})"""
+
+
+@pytest.fixture
+def library_url(tmp_path):
+    home, extra = tmp_path / "home", tmp_path / "extra"
+    for article in LIBRARY:
+        write_json_article(extra / f"{article['id']}.json", **article)
+    index_paths([SEEDS, extra], Settings(home=home))
+    with running_server(Settings(home=home)) as url:
+        yield url
+
+
+def test_the_articles_tab_reads_at_desktop_and_phone_width(library_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    newest = max(LIBRARY, key=lambda a: a["published"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, width, height in (("desktop", 1200, 800), ("phone", 390, 844)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(library_url + "/", wait_until="load")
+            page.get_by_role("tab", name="Articles", exact=True).click()
+            page.wait_for_selector("#article-table [role=gridcell]:has-text('Night trains')", timeout=60_000)
+            assert "4 article(s), newest first" in page.locator("#article-count").inner_text()
+
+            headers = page.evaluate(CELLS, "#article-table [role=columnheader]")
+            assert [h["text"] for h in headers] == HEADERS
+            for header in headers:  # no column squeezed to a letter a line
+                assert header["width"] >= 60 and header["lines"] == 1, (name, header)
+            rows = page.locator("#article-table [role=row]:has([role=gridcell])")
+            first = page.evaluate(CELLS, "#article-table [role=row]:has([role=gridcell]) [role=gridcell]")[:6]
+            assert [c["text"] for c in first] == [newest["title"], newest["published"], newest["source"],
+                                                  newest["author"], "1", newest["id"]]  # fmt: skip
+            assert first[1]["lines"] == 1  # the date on one line
+            assert first[0]["lines"] >= 2 or name == "desktop"  # a long title wraps on the phone...
+            dates = [rows.nth(i).locator("[role=gridcell]").nth(1).inner_text().strip() for i in range(rows.count())]
+            assert dates == ["2024-12-02", "2024-11-18", "2024-10-07", ""]  # newest first, the undated seed last
+            assert [round(c["left"]) for c in first] == [round(h["left"]) for h in headers]  # columns line up
+            # at 1,200 px every column is in view; on a phone the title and its date, the rest a swipe away
+            table = page.locator("#article-table").bounding_box()
+            in_view = [table["x"] <= h["left"] and h["right"] <= table["x"] + table["width"] + 1 for h in headers]
+            shown = len(HEADERS) if name == "desktop" else 2
+            assert all(in_view[:shown]), (name, headers)
+
+            rows.first.locator("[role=gridcell]").first.click()
+            page.wait_for_function(f"document.querySelector('#article-id textarea').value === '{newest['id']}'",
+                                   timeout=30_000)  # fmt: skip
+            page.locator("#article-open").click()
+            page.wait_for_function("document.querySelector('#article-text textarea').value.includes('decade')",
+                                   timeout=30_000)  # fmt: skip
+            text = page.locator("#article-text textarea").input_value()
+            assert text.startswith(f"{newest['title']}\nBy {newest['author']} · {newest['source']} · 2024-12-02\n\n")
+            page.mouse.move(0, 0)  # no row highlighted under the pointer
+            shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / f"ui-articles-{name}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+            page.close()
+        browser.close()

@@ -1,0 +1,169 @@
+"""Time in a question: the dates it asks about, and whether it wants the newest report or the first one.
+
+News is a stream of reports that update and correct each other; a reader treats them as timeless. This module
+reads what a question says about time, resolved against ``as_of`` (the asker's "now"): explicit dates and ranges
+("in April 2025", "on August 4", "last year", "as of March 3") through the ``dateparser`` package, and the words
+that ask for the current state ("now", "currently", "latest", "still", or a present-tense question about a state:
+"Who is the director?") or for the first report ("first", "originally", "initially"). :func:`choose` then picks,
+among readings that are each plausible answers, the report the question means. Undated passages are never
+excluded: a question about a timeless corpus (an encyclopedia, an undated archive) is answered as before.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+LATEST, EARLIEST = "latest", "earliest"
+_EARLIEST = re.compile(r"\b(?:first|originally|initially|at first|original|initial|earliest)\b", re.IGNORECASE)
+_LATEST = re.compile(
+    r"\b(?:now|currently|current|latest|still|today|presently|at present|so far|most recent|newest|anymore)\b",
+    re.IGNORECASE,
+)
+# A present-tense question about a state ("Who is the director?", "How many homes are without power?"): the
+# answer may have changed since the first report. Past-tense questions ask about an event and keep no preference.
+_PRESENT_STATE = re.compile(
+    r"^\s*(?:who|what|which|where|how \w+(?: \w+)?)\b[^?]*?\b(?:is|are|has|have|does|do|remains?)\b", re.IGNORECASE
+)
+_PAST = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
+# Words that may start a date: only a question holding one is handed to the (slower) date parser.
+_DATE_HINT = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:1[89]|20)\d\d\b|\b\d{1,2}/\d{1,2}\b|"
+    r"\b(?:yesterday|ago|last|this|past|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+# "What happened with …?", "How has … changed?": the story over time, told as a dated brief ending with the newest
+ASKS_STORY = re.compile(
+    r"^\s*(?:so,?\s+)?what(?:'s| has| have)? happen|^\s*how (?:has|have|did|does|is) .+? (?:change|develop|evolv|unfold"
+    r"|progress)|\bwhat(?:'s| is| has)? (?:the )?latest\b|\bwhat (?:has )?changed\b",
+    re.IGNORECASE,
+)
+_NOT_DATES = {"now", "today", "currently", "present", "may"}  # "may" alone is a verb; "in May 2024" keeps its year
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """What the question asks of time: reports within ``[start, end]`` (either may be open), and which of several
+    plausible reports it wants (``latest``, ``earliest`` or none)."""
+
+    as_of: date
+    start: date | None = None
+    end: date | None = None
+    want: str | None = None
+    said: str | None = None  # the question's words that set the range
+    story: bool = False  # it asks what happened or how something changed: a dated brief answers it
+
+    @property
+    def asks(self) -> bool:
+        return self.want is not None or self.start is not None or self.end is not None
+
+
+_PARSER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en"])
+
+
+def _dates(question: str, as_of: date) -> list[tuple[str, date, str]]:
+    """``(words, date, period)`` of each date the question names, relative ones resolved against ``as_of``."""
+    if not _DATE_HINT.search(question):
+        return []
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": datetime(as_of.year, as_of.month, as_of.day), "PREFER_DATES_FROM": "past",
+                "RETURN_AS_TIMEZONE_AWARE": False}  # fmt: skip
+    with _PARSER_LOCK:  # dateparser keeps caches that are not safe to fill from two threads at once
+        found = search_dates(question, languages=["en"], settings=settings) or []
+        out = []
+        for words, when in found:
+            if words.strip().lower() in _NOT_DATES:
+                continue
+            period = _parser().get_date_data(words).period or "day"
+            out.append((words, when.date(), period))
+    return out
+
+
+def _span(day: date, period: str) -> tuple[date, date]:
+    if period == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    if period == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day, day
+
+
+def timeframe(question: str, as_of: date | None = None) -> Timeframe:
+    """What ``question`` asks of time, as of ``as_of`` (default: today)."""
+    as_of = as_of or date.today()
+    found = _dates(question, as_of)
+    if found:
+        spans = [_span(day, period) for _, day, period in found]
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        words = ", ".join(w for w, _, _ in found)
+        if re.search(r"\b(?:as of|by|since|until)\b", question, re.IGNORECASE) or all(p == "day" for *_, p in found):
+            start = None  # a state at a date: the newest report up to it ("as of March 3", "on August 4")
+        return Timeframe(as_of, start, min(end, as_of), LATEST, words)
+    if ASKS_STORY.search(question):
+        return Timeframe(as_of, end=as_of, want=LATEST, story=True)
+    if _EARLIEST.search(question):
+        return Timeframe(as_of, want=EARLIEST)
+    if _LATEST.search(question) or (_PRESENT_STATE.search(question) and not _PAST.search(question)):
+        return Timeframe(as_of, end=as_of, want=LATEST)
+    return Timeframe(as_of)
+
+
+_CHANGED = re.compile(r"^\s*how (?:has|have|did|does|is) (.+?) (?:changed?|develop\w*|evolv\w*|progress\w*)\b\W*$",
+                      re.IGNORECASE)
+
+
+def state_question(question: str) -> str:
+    """What a "how has X changed?" question asks each report: "What is X?" (each report's value of it, which the
+    brief then puts in date order); any other question is read as asked."""
+    match = _CHANGED.match(question)
+    return f"What is {match.group(1)}?" if match else question
+
+
+def published_day(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value) if value else None
+
+
+def choose(frame: Timeframe, dated: Sequence[tuple[object, date]]) -> object | None:
+    """The report the question means among ``(item, published)`` pairs (each a plausible answer), or ``None``
+    when time says nothing: reports inside the range, else up to its end; then the newest or the earliest."""
+    if not frame.asks or not dated:
+        return None
+    inside = [(item, day) for item, day in dated if (frame.start is None or day >= frame.start)
+              and (frame.end is None or day <= frame.end)]  # fmt: skip
+    pool = inside or [(item, day) for item, day in dated if frame.end is None or day <= frame.end]
+    if not pool:
+        return None
+    pick = min if frame.want == EARLIEST else max
+    return pick(pool, key=lambda pair: pair[1])[0]
+
+
+def reports_over_time(passages: Sequence) -> bool:
+    """Whether the passages hold dated reports from at least two articles published on different days: only then
+    can time choose between them (and is the reading of every passage worth its cost)."""
+    days = {(p.article_id, published_day(p.published)) for p in passages if p.published}
+    return len({day for _, day in days}) >= 2
+
+
+def without_time_words(question: str, frame: Timeframe) -> str:
+    """The question without what it says of time ("first", "currently", "as of March 3"): what is left is what it
+    asks about."""
+    for words in (frame.said or "").split(", "):
+        if words:
+            question = question.replace(words, " ")
+    question = _EARLIEST.sub(" ", _LATEST.sub(" ", question))
+    question = re.sub(r"\bas of\b", " ", question, flags=re.IGNORECASE)
+    return " ".join(question.split())

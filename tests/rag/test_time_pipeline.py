@@ -1,0 +1,69 @@
+"""Questions about time over a small stream of dated reports, end to end with the real models: the newest report
+answers the present, an as-of date picks the report of its day, "first" the oldest; older answers come along."""
+
+from datetime import date
+
+import pytest
+
+from index.build import index_paths
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from tests.conftest import SEEDS, write_json_article
+
+pytestmark = pytest.mark.slow
+
+REPORTS = {
+    "2025-03-02": "Northgate Savings said on Sunday that a data breach exposed the records of 12,000 customers. "
+                  "The bank's systems in Dunmore were accessed through a supplier's account, it said.",
+    "2025-03-09": "Northgate Savings now says the breach exposed the records of 48,000 customers, four times its "
+                  "first estimate. The intrusion came through a supplier's account, the bank said.",
+    "2025-03-20": "The number of customers whose records were exposed in the Northgate Savings breach has risen "
+                  "to 61,500, the bank said on Thursday. Its chief executive, Mara Lind, apologised.",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    home, folder = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("reports")
+    for day, text in REPORTS.items():
+        write_json_article(folder / f"{day}.json", id=f"breach-{day}", title=f"Northgate breach update ({day})",
+                           source="Dunmore Ledger", published=day, text=text)  # fmt: skip
+    settings = Settings(home=home)
+    index_paths([SEEDS, folder], settings)
+    return Pipeline(settings)
+
+
+def test_the_present_is_answered_from_the_newest_report_with_what_earlier_ones_said(pipeline):
+    answer = pipeline.ask("How many customers are affected by the Northgate breach?", as_of=date(2025, 4, 1))
+    assert not answer.abstained and "61,500" in answer.short_answer
+    assert answer.as_of == date(2025, 3, 20)
+    said = [e.answer for e in answer.earlier]
+    assert any("48,000" in s for s in said) and [e.published for e in answer.earlier] == sorted(
+        [e.published for e in answer.earlier], reverse=True
+    )
+
+
+def test_a_date_in_the_question_picks_the_report_of_its_day(pipeline):
+    answer = pipeline.ask("How many customers had the breach exposed as of March 10, 2025?", as_of=date(2025, 4, 1))
+    assert not answer.abstained and "48,000" in answer.short_answer
+    assert answer.citations[0].published == date(2025, 3, 9)
+
+
+def test_first_asks_for_the_oldest_report(pipeline):
+    answer = pipeline.ask("What was the first estimate of customers exposed in the Northgate breach?")
+    assert not answer.abstained and "12,000" in answer.short_answer
+
+
+def test_a_question_about_an_event_keeps_its_best_answer(pipeline):
+    """No time asked for: the reference question is answered as always, from the seed article."""
+    answer = pipeline.ask("Who proposed delaying NATO membership?")
+    assert answer.short_answer.endswith("Keith Kellogg") and answer.as_of is None
+
+
+def test_what_happened_is_a_dated_brief_ending_with_the_newest_state(pipeline):
+    answer = pipeline.ask("What happened with the Northgate Savings breach?", as_of=date(2025, 4, 1))
+    assert not answer.abstained and len(answer.citations) >= 2
+    days = [c.published for c in answer.citations]
+    assert days == sorted(days) and days[-1] == date(2025, 3, 20) == answer.as_of
+    assert "61,500" in answer.answer.splitlines()[-1]  # it ends with the newest state
+    assert all(f"[{c.n}]" in answer.answer for c in answer.citations)

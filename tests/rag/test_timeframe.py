@@ -1,0 +1,40 @@
+"""rag.timeframe: what a question asks of time, resolved against an as-of date, and which report it means."""
+
+from datetime import date
+
+from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, timeframe
+
+AS_OF = date(2025, 9, 1)
+
+
+def test_explicit_dates_become_ranges_resolved_against_as_of():
+    on_day = timeframe("How contained was the fire on August 4?", AS_OF)
+    assert (on_day.start, on_day.end, on_day.want) == (None, date(2025, 8, 4), LATEST)  # the state on that day
+    month = timeframe("What did the council decide in April 2025?", AS_OF)
+    assert (month.start, month.end) == (date(2025, 4, 1), date(2025, 4, 30))
+    year = timeframe("Who won the election in 2004?", AS_OF)
+    assert (year.start, year.end) == (date(2004, 1, 1), date(2004, 12, 31))
+    last_year = timeframe("What did the mayor promise last year?", AS_OF)
+    assert (last_year.start, last_year.end) == (date(2024, 1, 1), date(2024, 12, 31))
+    as_of = timeframe("How many votes had been counted as of March 3, 2025?", AS_OF)
+    assert (as_of.start, as_of.end) == (None, date(2025, 3, 3))
+
+
+def test_words_for_now_and_first_and_present_tense_states():
+    assert timeframe("Who is currently running the museum?", AS_OF).want == LATEST
+    assert timeframe("Who is the museum's director?", AS_OF).want == LATEST  # a state, in the present tense
+    assert timeframe("How many customers are affected?", AS_OF).end == AS_OF
+    assert timeframe("What was the first reported cause of the spill?", AS_OF).want == EARLIEST
+    assert not timeframe("Who proposed delaying NATO membership?", AS_OF).asks  # an event: no preference
+    assert not timeframe("What did Carpenter say about Syria?", AS_OF).asks
+    assert not timeframe("Who may attend the meeting?", AS_OF).start  # "may" is a verb, not a month
+
+
+def test_choose_takes_the_newest_up_to_the_end_or_the_earliest():
+    reports = [("a", date(2025, 8, 1)), ("b", date(2025, 8, 4)), ("c", date(2025, 8, 9))]
+    assert choose(Timeframe(AS_OF, end=AS_OF, want=LATEST), reports) == "c"
+    assert choose(Timeframe(AS_OF, end=date(2025, 8, 5), want=LATEST), reports) == "b"
+    assert choose(Timeframe(AS_OF, want=EARLIEST), reports) == "a"
+    assert choose(Timeframe(AS_OF, date(2025, 8, 2), date(2025, 8, 8), LATEST), reports) == "b"  # inside the range
+    assert choose(Timeframe(AS_OF, end=date(2025, 7, 1), want=LATEST), reports) is None  # nothing that early
+    assert choose(Timeframe(AS_OF), reports) is None  # the question says nothing of time

@@ -1,0 +1,158 @@
+"""Feeds polled while serving: a real feed on 127.0.0.1, a real server; an item added to the feed is answerable
+within one interval (plus the indexing), questions keep being answered meanwhile, an unchanged feed downloads
+nothing, a failing feed is recorded and backed off, and the API adds and removes feeds."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from rag.settings import Settings
+from tests.conftest import SEEDS
+from tests.ui.server import running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+ITEM = ("<item><title>Ferry route to Skelby reopens</title><link>{base}/news/ferry</link><guid>{base}/news/ferry"
+        "</guid><pubDate>Mon, 03 Nov 2025 08:00:00 GMT</pubDate><content:encoded><![CDATA[<p>The ferry route between "
+        "Arnholm and Skelby reopened on Monday after repairs to the pier. Harbour master Ilse Varga said the crossing "
+        "will run every forty minutes. " + "The ferry carries cars and foot passengers across the sound. " * 6 +
+        "</p>]]></content:encoded></item>")  # fmt: skip
+
+
+class Feed:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.requests = 0
+        self.full_responses = 0
+
+    def body(self, base: str) -> bytes:
+        items = "".join(i.format(base=base) for i in self.items)
+        return (f'<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+                f"<channel><title>Harbour wire</title><link>{base}/</link>{items}</channel></rss>").encode()
+
+
+@pytest.fixture
+def feed_site():
+    feed = Feed()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            feed.requests += 1
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            if self.path == "/broken.xml":
+                self.send_response(500)
+                self.end_headers()
+                return
+            body = feed.body(base)
+            etag = f'"{hash(body)}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            feed.full_responses += 1
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield feed, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def ask(base: str, question: str) -> dict:
+    response = httpx.post(f"{base}/query", json={"question": question}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_a_new_feed_item_is_answerable_within_an_interval_and_no_question_fails(feed_site, tmp_path):
+    from index.build import index_paths
+
+    feed, site = feed_site
+    interval = 3.0
+    settings = Settings(home=tmp_path / "home", feeds=f"{site}/feed.xml", feed_interval=interval)
+    index_paths([SEEDS], settings)
+    question = "How often will the ferry between Arnholm and Skelby run?"
+    with running_server(settings) as base:
+        assert ask(base, question)["abstained"]
+        failures, answered = [], []
+        stop = threading.Event()
+
+        def keep_asking() -> None:
+            while not stop.is_set():
+                try:
+                    ask(base, "Who proposed delaying NATO membership?")
+                    answered.append(1)
+                except Exception as exc:  # noqa: BLE001  (counted: the test asserts there are none)
+                    failures.append(exc)
+
+        worker = threading.Thread(target=keep_asking)
+        worker.start()
+        feed.items.append(ITEM)
+        added = time.monotonic()
+        answer = None
+        while time.monotonic() - added < interval * 1.2 + 10:
+            answer = ask(base, question)
+            if not answer["abstained"]:
+                break
+            time.sleep(0.5)
+        took = time.monotonic() - added
+        stop.set()
+        worker.join()
+        assert answer and not answer["abstained"] and "forty minutes" in answer["short_answer"], answer
+        assert took <= interval * 1.2 + 10 and failures == [] and answered
+        status = httpx.get(f"{base}/feeds").json()
+        [polled] = status
+        assert polled["origin"] == "settings" and polled["total_new"] == 1 and polled["last_error"] is None
+        full = feed.full_responses
+        time.sleep(interval * 2.5)  # polls of an unchanged feed: conditional requests, nothing downloaded
+        assert feed.full_responses == full and httpx.get(f"{base}/feeds").json()[0]["last_status"] == "not modified"
+
+
+def test_feeds_are_added_and_removed_through_the_api_and_failures_back_off(feed_site, tmp_path):
+    from index.build import index_paths
+
+    _, site = feed_site
+    settings = Settings(home=tmp_path / "home", feed_interval=1.0, fetch_allow_private=True)
+    index_paths([SEEDS], settings)
+    with running_server(settings) as base:
+        assert httpx.post(f"{base}/feeds", json={"url": "ftp://example.org/feed"}).status_code == 422
+        created = httpx.post(f"{base}/feeds", json={"url": f"{site}/broken.xml"})
+        assert created.status_code == 201 and created.json()["origin"] == "api"
+        time.sleep(4)
+        [broken] = httpx.get(f"{base}/feeds").json()
+        assert broken["last_status"] == "error" and broken["last_error"]
+        assert 1 <= broken["polls"] <= 3  # backed off: 2, then 4 intervals, not one poll a second
+        assert httpx.delete(f"{base}/feeds", params={"url": f"{site}/broken.xml"}).status_code == 200
+        assert httpx.get(f"{base}/feeds").json() == []
+        assert httpx.delete(f"{base}/feeds", params={"url": f"{site}/broken.xml"}).status_code == 404
+
+
+def test_rag_feeds_lists_the_configured_and_added_feeds_with_their_last_poll(tmp_path, monkeypatch, capsys):
+    from ui.cli import main
+    from ui.feeds import FeedPoller
+
+    home = tmp_path / "home"
+    polls = []
+    poller = FeedPoller(home, ["http://wire.example/feed.xml"], 900, index=lambda urls, private: polls.append(
+        (urls, private)) or {"articles": 2}, allow_private=False)  # fmt: skip
+    poller.add("http://other.example/rss")
+    for feed in list(poller.feeds.values()):
+        poller.poll(feed)
+    assert sorted(polls) == [(["http://other.example/rss"], False), (["http://wire.example/feed.xml"], True)]
+    monkeypatch.setenv("RAG_HOME", str(home))
+    monkeypatch.setenv("RAG_FEEDS", "http://wire.example/feed.xml")
+    assert main(["feeds"]) == 0
+    out = capsys.readouterr().out
+    assert "http://wire.example/feed.xml  [settings]" in out and "http://other.example/rss  [api]" in out
+    assert out.count("2 new articles in 1 polls") == 2
