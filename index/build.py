@@ -33,6 +33,7 @@ class IndexReport:
     unchanged: int = 0
     deleted: int = 0
     not_modified: int = 0  # fetched URLs whose server said nothing changed (nothing downloaded in full)
+    untitled: int = 0  # articles read without a title: theirs was derived from the text
     skipped: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
 
@@ -44,7 +45,7 @@ class IndexReport:
         """One summary of several runs (folders and URLs indexed by one command)."""
         out = cls()
         for r in reports:
-            for name in ("articles", "chunks", "embedded", "unchanged", "deleted", "not_modified"):
+            for name in ("articles", "chunks", "embedded", "unchanged", "deleted", "not_modified", "untitled"):
                 setattr(out, name, getattr(out, name) + getattr(r, name))
             out.skipped += r.skipped
             out.duplicates += r.duplicates
@@ -76,7 +77,8 @@ def index_loaded(loaded: LoadResult, settings: Settings, *, progress: bool = Fal
     are never swept (a feed drops old items, a news archive keeps them): DELETE removes them."""
     store = Store(settings, create=True)
     report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped],
-                         not_modified=len(loaded.not_modified))  # fmt: skip
+                         not_modified=len(loaded.not_modified),
+                         untitled=sum(a.title_derived for a in loaded.articles))  # fmt: skip
     stored = store.article_records()
     articles = _dedupe(loaded, stored, report)
     by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rag.errors import BadInput
+from rag.sentences import split_sentences
 from rag.types import Article, stable_hash
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -205,7 +206,29 @@ def finish_article(article: Article) -> Article:
         raise ValueError("no text after cleaning")
     title = clean_text(article.title) if article.title else None
     author = " ".join(article.author.split()) if article.author else None
-    return replace(article, text=text, title=title or None, author=author or None)
+    if not title:  # every article gets a title a person can read: its first line or sentence, marked as such
+        return replace(article, text=text, title=derive_title(text), title_derived=True, author=author or None)
+    return replace(article, text=text, title=title, author=author or None)
+
+
+TITLE_WORDS_MAX = 16  # a first line this short, without a closing full stop, reads as a headline
+TITLE_CHARS_MAX = 100
+
+
+def derive_title(text: str) -> str:
+    """A short title from the text: its first line when it looks like a headline (short, no closing full stop,
+    more text after it), else its first sentence, cut at a word to at most :data:`TITLE_CHARS_MAX` characters."""
+    first, _, rest = text.strip().partition("\n")
+    first = first.strip()
+    if rest.strip() and first and len(first.split()) <= TITLE_WORDS_MAX and not first.endswith((".", ":", ";", ",")):
+        candidate = first
+    else:
+        bounds = split_sentences(text)
+        candidate = text[bounds[0][0] : bounds[0][1]].strip() if bounds else text.strip()
+    if len(candidate) <= TITLE_CHARS_MAX:
+        return candidate
+    cut = candidate[:TITLE_CHARS_MAX].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
 
 
 def _text_article(raw: str, base_id: str, shown: str, first_line_title: bool, markdown: bool) -> Article:

@@ -24,6 +24,7 @@ URL = "url"
 SOURCE = "source"
 AUTHOR = "author"
 PUBLISHED = "published"  # ISO YYYY-MM-DD, for display
+DERIVED_TITLE = "derived_title"  # a title taken from the text: shown, never read by BM25 as more words
 PUBLISHED_DAY = "published_day"  # YYYYMMDD integer: Chroma range filters compare numbers, not strings
 OPTIONAL_TEXT_FIELDS = (URL, SOURCE, AUTHOR)  # plain strings, written only when present (Chroma takes no None)
 
@@ -36,7 +37,10 @@ def day_number(day: date) -> int:
 
 def article_fields(article: Article) -> dict[str, Any]:
     """The article's citation metadata, flat and without None (what Chroma accepts)."""
-    meta: dict[str, Any] = {ARTICLE_ID: article.id, TITLE: article.title or ""}
+    given = None if article.title_derived else article.title
+    meta: dict[str, Any] = {ARTICLE_ID: article.id, TITLE: given or ""}
+    if article.title_derived and article.title:
+        meta[DERIVED_TITLE] = article.title
     for key in OPTIONAL_TEXT_FIELDS:
         if value := getattr(article, key):
             meta[key] = value
@@ -77,8 +81,10 @@ def article_record(article: Article, origin: str, n_chunks: int = 0, marker: str
 def meta_from_record(meta: dict[str, Any]) -> dict[str, Any]:
     """The article metadata of a stored record (article or chunk), the inverse of :func:`article_fields`."""
     published = meta.get(PUBLISHED)
+    derived = not meta.get(TITLE) and bool(meta.get(DERIVED_TITLE))
     return {
-        "title": meta.get(TITLE) or None,
+        "title": meta.get(TITLE) or meta.get(DERIVED_TITLE) or None,
+        "title_derived": derived,
         "url": meta.get(URL),
         "source": meta.get(SOURCE),
         "author": meta.get(AUTHOR),

@@ -27,6 +27,7 @@ class ArticleFields:
     source: str | None = None
     author: str | None = None
     published: date | None = None
+    title_derived: bool = False  # no title was given: ``title`` is the text's first line or sentence
 
 
 META_FIELDS = tuple(f.name for f in fields(ArticleFields))
@@ -51,6 +52,7 @@ class Article(ArticleFields):
         """Changes when anything stored about the article changes (a new field joins only when set, so adding a
         field to the schema does not make every indexed article look changed)."""
         extra = (self.author,) if self.author else ()
+        extra += ("derived title",) if self.title_derived else ()
         return stable_hash(self.title, self.text, self.url, self.source, self.published, *extra)
 
 

@@ -62,6 +62,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"({report.embedded} embedded, {report.unchanged} unchanged, {report.deleted} deleted)"
         + (f"; {report.not_modified} URLs not modified" if report.not_modified else "")
     )
+    if report.untitled:
+        print(f"{report.untitled} articles had no title: each was given its first line (when it reads as a headline) "
+              "or first sentence; if your .txt files start with the headline, --first-line-title takes it as the "
+              "title and out of the text")  # fmt: skip
     for skip in report.skipped:
         print(f"skipped {skip['path']}: {skip['reason']}", file=sys.stderr)
     for dup in report.duplicates:

@@ -39,6 +39,8 @@ def highlighted(text: str, start: int, end: int) -> str:
 
 def card(c: Citation, article_text: str | None, label: str, anchor: str = "cite") -> str:
     byline = f"by {c.author}" if c.author else None
+    derived = ' <span class="rag-meta" title="The article had no title">(title from its text)</span>' \
+        if c.title_derived else ""
     where = f"characters {c.start}–{c.end}"
     published = c.published.isoformat() if c.published else None
     meta = " · ".join(escape(x) for x in (c.source, byline, published, c.article_id, where) if x)
@@ -59,7 +61,7 @@ def card(c: Citation, article_text: str | None, label: str, anchor: str = "cite"
     link = f' · <a href="{escape(c.url, quote=True)}" rel="noopener noreferrer">link</a>' if c.url else ""
     return (
         f'<div class="rag-card" id="{anchor}-{c.n}">'
-        f'<div class="rag-card-title">{label} {escape(c.title or c.article_id)}</div>'
+        f'<div class="rag-card-title">{label} {escape(c.title or c.article_id)}{derived}</div>'
         f'<div class="rag-meta">{meta}{link}</div><div class="rag-passage">{passage}</div>{full}</div>'
     )
 

@@ -38,10 +38,29 @@ def test_formats_and_metadata(tmp_path):
 
 
 def test_txt_first_line_is_not_a_title_unless_asked(tmp_path):
+    """Without the flag the first line stays in the text, and serves as a title marked as derived."""
     folder = write_articles(tmp_path / "bbc", {"x.txt": "Headline here\n\nBody of the story."})
-    assert load_paths([folder]).articles[0].title is None
+    untitled = load_paths([folder]).articles[0]
+    assert (untitled.title, untitled.title_derived) == ("Headline here", True)
+    assert untitled.text == "Headline here\n\nBody of the story."
     article = load_paths([folder], first_line_title=True).articles[0]
-    assert (article.title, article.text) == ("Headline here", "Body of the story.")
+    assert (article.title, article.title_derived, article.text) == ("Headline here", False, "Body of the story.")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Ferry route reopens\nThe route between Arnholm and Skelby reopened on Monday.", "Ferry route reopens"),
+        ("The route between Arnholm and Skelby reopened on Monday. Crossings run hourly.",
+         "The route between Arnholm and Skelby reopened on Monday."),  # one line: its first sentence
+        ("It was a long day.\nMore followed.", "It was a long day."),  # a first line with a full stop is a sentence
+        ("word " * 40 + "end.", ("word " * 20).strip() + "…"),  # cut at a word, at most 100 characters
+    ],
+)
+def test_a_derived_title_is_a_headline_like_first_line_or_the_first_sentence(text, title):
+    from index.load import derive_title
+
+    assert derive_title(text) == title and len(derive_title(text)) <= 101
 
 
 @pytest.mark.parametrize(

@@ -30,4 +30,15 @@ def test_published_is_a_date_from_store_to_answer_and_iso_on_the_wire():
     assert cited.model_dump(mode="json")["published"] == "2024-03-04"
     listed = ArticleSummary(id="a", **meta_of(stored)).model_dump(mode="json")
     assert listed == {"id": "a", "title": "T", "url": None, "source": None, "author": "Jane Roe",
-                      "published": "2024-03-04"}  # fmt: skip
+                      "published": "2024-03-04", "title_derived": False}  # fmt: skip
+
+
+def test_a_derived_title_is_shown_and_flagged_but_never_read_by_bm25():
+    from rag.records import DERIVED_TITLE, TEXT_KEYS, meta_from_record
+
+    article = Article(id="a", text="Ferry reopens\nThe ferry reopened.", title="Ferry reopens", title_derived=True)
+    meta = article_fields(article)
+    assert meta["title"] == "" and meta[DERIVED_TITLE] == "Ferry reopens" and DERIVED_TITLE not in TEXT_KEYS
+    assert meta_from_record(meta)["title"] == "Ferry reopens" and meta_from_record(meta)["title_derived"]
+    given = Article(id="a", text=article.text, title="Ferry reopens")
+    assert given.content_hash != article.content_hash  # an article whose title is later given is re-indexed

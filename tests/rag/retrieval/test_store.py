@@ -59,7 +59,8 @@ def test_get_article_returns_exact_text_and_metadata(store):
     assert article.published == date(2024, 3, 4)
     bare = store.get_article("news/orchard.md")
     assert bare.text == ORCHARD
-    assert (bare.title, bare.author, bare.source, bare.published) == (None, None, None, None)
+    assert (bare.author, bare.source, bare.published) == (None, None, None)
+    assert bare.title_derived and bare.title == "Apple growers in Vale reported a record harvest."  # its first sentence
 
 
 def test_get_article_of_unknown_id_is_none(store):
