@@ -227,3 +227,32 @@ def test_the_articles_tab_reads_at_desktop_and_phone_width(library_url, tmp_path
             assert shot.stat().st_size > 10_000
             page.close()
         browser.close()
+
+
+@pytest.fixture
+def untitled_url(tmp_path):
+    home, extra = tmp_path / "home", tmp_path / "extra"
+    extra.mkdir()
+    text = ("Harbour crane collapses at Port Elm\n\nA loading crane at the Port Elm harbour collapsed on Tuesday "
+            "night. Nobody was hurt, said the harbour master, Lena Ortiz, who closed the north quay until Friday.\n")
+    (extra / "crane.txt").write_text(text, encoding="utf-8")
+    index_paths([SEEDS, extra], Settings(home=home))
+    with running_server(Settings(home=home)) as url:
+        yield url
+
+
+def test_a_citation_of_an_untitled_article_shows_its_derived_title(untitled_url, tmp_path):
+    """The .txt file has no title: its first line (a headline) stands in for one, marked as taken from the text,
+    instead of the bare file id."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        ask(page, untitled_url, "Which quay did the harbour master close after the crane collapsed?")
+        title = page.locator("#answer .rag-card-title").first.inner_text()
+        assert "Harbour crane collapses at Port Elm" in title and "(title from its text)" in title
+        shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-derived-title.png"
+        page.locator("#answer").screenshot(path=str(shot))
+        assert shot.stat().st_size > 5_000
+        browser.close()
