@@ -8,6 +8,7 @@ import gradio as gr
 
 from rag import HISTORY_TURNS_MAX, TOP_K_MAX, Filters
 from rag.errors import RagError
+from ui.feeds_tab import build_feeds_tab
 from ui.library import build_library_tabs
 from ui.render import answered_turn, conversation_html, pending_turn
 from ui.service import Service
@@ -103,4 +104,5 @@ def build_ui(service: Service) -> gr.Blocks:
             new.click(lambda: ("", [], ""), None, [output, turns, question])
 
         build_library_tabs(service)
+        build_feeds_tab(service)
     return blocks
