@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from index.chunk import chunk_article
 from index.load import LoadResult, load_paths
 from index.manifest import Manifest
+from index.migrate import open_for_writing
 from rag.encoders.embedding import embed_texts, load_embedder
-from rag.records import chunk_record
+from rag.records import SEEN, chunk_record
 from rag.retrieval.store import Store
 from rag.settings import Settings
 from rag.types import Article, Chunk, stable_hash
@@ -61,7 +63,7 @@ def index_paths(paths: list[Path], settings: Settings, *, progress: bool = False
     (``index.manifest``)."""
     manifest = Manifest.for_run(settings, paths, first_line_title)
     if manifest.file.exists():
-        saved = manifest.unchanged(Store(settings, create=True))
+        saved = manifest.unchanged(open_for_writing(settings))
         if saved is not None:
             return IndexReport(**{**saved, "embedded": 0, "deleted": 0, "unchanged": saved["chunks"]})
     loaded = load_paths(paths, first_line_title=first_line_title)
@@ -75,12 +77,12 @@ def index_loaded(loaded: LoadResult, settings: Settings, *, progress: bool = Fal
     """Index articles loaded from anywhere (files, fetched pages, feeds, uploads). ``sweep``: delete the stored
     articles of each origin that ``loaded`` no longer holds (a folder re-indexed); fetched and uploaded articles
     are never swept (a feed drops old items, a news archive keeps them): DELETE removes them."""
-    store = Store(settings, create=True)
+    store = open_for_writing(settings)  # an older store is migrated first
     report = IndexReport(skipped=[{"path": s.path, "reason": s.reason} for s in loaded.skipped],
                          not_modified=len(loaded.not_modified),
                          untitled=sum(a.title_derived for a in loaded.articles))  # fmt: skip
     stored = store.article_records()
-    articles = _dedupe(loaded, stored, report)
+    articles = [_with_seen(a, stored.get(a.id)) for a in _dedupe(loaded, stored, report)]
     by_origin = {origin: set(ids) for origin, ids in loaded.origins.items()}
     origin_of = {i: origin for origin, ids in by_origin.items() for i in ids}
     report.articles = len(articles)
@@ -258,6 +260,15 @@ def _sweep(store: Store, loaded: LoadResult, by_origin: dict[str, set[str]],
         store.delete_chunks(stale)
         deleted += len(stale)
     return deleted
+
+
+def _with_seen(article: Article, stored: dict | None) -> Article:
+    """An article with no publication date keeps the day it was first indexed (a changed text keeps it too), so
+    a reader knows at least how old the report can be."""
+    if article.published or article.seen:
+        return article
+    first = (stored or {}).get(SEEN)
+    return replace(article, seen=date.fromisoformat(first) if first else datetime.now(UTC).date())
 
 
 def _fully_indexed(meta: dict | None, article: Article, marker: str, origin: str) -> bool:

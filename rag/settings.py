@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         "question is read: a conversation most often stays with its article (0.1 measured best on the "
         "conversation dev set, 0 turns it off).",
     )
+    resolver: Literal["rules", "llm"] = Field(
+        "rules",
+        description="How a follow-up question is made standalone: rules (spaCy, no model, milliseconds) or llm "
+        "(the configured LLM rewrites it, falling back to the rules when its reply is unusable; needs RAG_LLM_URL "
+        "or RAG_LLM_GGUF).",
+    )
     cross_encoder: str | None = Field(None, description="Local CrossEncoder folder; unset = built-in reranker.")
     confidence: Literal["calibrated", "reader"] = Field(
         "calibrated",
@@ -139,6 +145,17 @@ class Settings(BaseSettings):
         None, description="When set, the API needs 'Authorization: Bearer KEY' and the UI asks for it as password."
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = closed.")
+    metrics_key: str | None = Field(
+        None,
+        description="When set, GET /metrics needs 'Authorization: Bearer KEY' with this key (a scraper's own "
+        "credential); unset = it needs RAG_API_KEY when that is set, else it is open.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="The request log's lines (logger rag.requests): text (key=value) or json (one object)."
+    )
+    log_questions: bool = Field(
+        False, description="Put the question's text in the request log; off = only its length (questions are personal)."
+    )
     examples: Path | None = Field(
         None,
         description='A question set (.jsonl, one {"question": ...} per line) the UI offers as examples; unset = '
@@ -177,7 +194,7 @@ class Settings(BaseSettings):
             return "all-MiniLM-L6-v2"
         return Path(self.embed_model).name
 
-    @field_validator("embed_backend", "rerank_backend", "reader_backend", "confidence", mode="before")
+    @field_validator("embed_backend", "rerank_backend", "reader_backend", "confidence", "log_format", mode="before")
     @classmethod
     def _backend_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value

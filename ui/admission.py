@@ -24,11 +24,23 @@ class Admission:
         self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
         self._admitted = 0
+        self._waiting = 0  # admitted questions blocked on a worker slot: the queue
+        self._busy = 0  # worker slots taken
         self._recent_seconds = 0.2  # moving estimate of one question's compute time, for Retry-After
 
     @property
     def admitted(self) -> int:
         return self._admitted
+
+    @property
+    def waiting(self) -> int:
+        """Questions waiting for a worker now (an LLM writing holds no slot and is not counted)."""
+        return self._waiting
+
+    @property
+    def busy(self) -> int:
+        """Worker slots computing now."""
+        return self._busy
 
     @contextmanager
     def request(self) -> Iterator[None]:
@@ -51,9 +63,16 @@ class Admission:
         (the generative path computes twice per question: before and after the model writes)."""
         return _Worker(self)
 
-    def _spent(self, seconds: float) -> None:
+    def _done(self, seconds: float) -> None:
+        """A worker slot is given back after ``seconds`` of compute."""
         with self._lock:
             self._recent_seconds = 0.8 * self._recent_seconds + 0.2 * seconds
+            self._busy -= 1
+
+    def _count(self, waiting: int, busy: int) -> None:
+        with self._lock:
+            self._waiting += waiting
+            self._busy += busy
 
 
 class _Worker:
@@ -62,9 +81,11 @@ class _Worker:
         self.started = 0.0
 
     def __enter__(self) -> None:
+        self.admission._count(waiting=1, busy=0)
         self.admission._slots.acquire()
+        self.admission._count(waiting=-1, busy=1)
         self.started = time.perf_counter()
 
     def __exit__(self, *exc) -> None:
-        self.admission._spent(time.perf_counter() - self.started)
+        self.admission._done(time.perf_counter() - self.started)
         self.admission._slots.release()

@@ -1,13 +1,16 @@
-"""The HTTP API: ``POST /query``, ``POST /query/stream``, ``GET /health``; the article routes are in :mod:`ui.articles`.
+"""The HTTP API: ``POST /query``, ``POST /query/stream``, ``GET /health``, ``GET /metrics``; the article routes are
+in :mod:`ui.articles`.
 
 Route handlers are thin: validate with pydantic, call the service, translate ``rag.errors`` into status codes
-with the reason in ``detail``.
+with the reason in ``detail``. Every request gets an id and, on the API's paths, a request log line
+(:mod:`ui.request_log`); the question routes add the question's part to it.
 """
 
 # No `from __future__ import annotations`: FastAPI must see the per-deployment QueryRequest class itself,
 # which a string annotation naming a local class would hide from it.
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import date
 from itertools import chain
@@ -15,7 +18,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag import (
@@ -38,8 +41,10 @@ from rag.errors import (
     RagError,
     StoreError,
 )  # fmt: skip
+from ui import request_log
 from ui.articles import ARTICLES, build_articles_router
 from ui.feed_routes import FEEDS, build_feeds_router
+from ui.request_log import Record, RequestLogMiddleware
 from ui.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
@@ -151,10 +156,14 @@ def build_router(service: Service) -> APIRouter:
     QueryRequest = query_request_model(service.settings)  # noqa: N806  (a class, built per deployment)
 
     def events(request: QueryRequest):
+        """The service's events, noted in this request's log line as they come (the answer, or the error)."""
+        record = request_log.current()
+        if record is not None:
+            record.asked(request.question, request.mode)
         filters = request.filters.to_filters() if request.filters else None
         history = [turn.model_dump() for turn in request.history]
-        return service.events(request.question, request.mode, top_k=request.top_k, filters=filters, history=history,
-                              as_of=request.as_of)  # fmt: skip
+        return _noted(service.events(request.question, request.mode, top_k=request.top_k, filters=filters,
+                                     history=history, as_of=request.as_of), record)  # fmt: skip
 
     @router.post("/query", operation_id="query", tags=[ANSWERS], response_model=Answer,
                  responses={422: {}, 501: {}, 503: {}})  # fmt: skip
@@ -186,7 +195,34 @@ def build_router(service: Service) -> APIRouter:
         """Whether the service can answer, what is indexed, and which models it uses."""
         return service.health()
 
+    @router.get("/metrics", operation_id="metrics", tags=[SERVICE], response_class=PlainTextResponse,
+                responses={200: {"content": {"text/plain": {}}}, 401: {}})  # fmt: skip
+    def metrics(http: Request) -> Response:
+        """Prometheus metrics: questions by mode and outcome, stage latencies, queue, index, feeds, models.
+
+        Needs `Authorization: Bearer KEY` with RAG_METRICS_KEY when that is set, else with RAG_API_KEY when that
+        is set; open otherwise."""
+        key, name = ((service.settings.metrics_key, "RAG_METRICS_KEY") if service.settings.metrics_key
+                     else (service.settings.api_key, "RAG_API_KEY"))  # fmt: skip
+        if key and not authorized(http.headers.get("authorization"), key):
+            return unauthorized(name)
+        body, content_type = service.metrics.render(http.headers.get("accept"))
+        return Response(body, media_type=content_type)
+
     return router
+
+
+def _noted(events, record: Record | None) -> Iterator:
+    """``events`` passed through; the answer or the error is noted on ``record`` (when in a request)."""
+    try:
+        for event in events:
+            if record is not None and isinstance(event, Answer):
+                record.answered(event)
+            yield event
+    except Exception as exc:
+        if record is not None:
+            record.failed(exc)
+        raise
 
 
 SSE_DOC = """Server-sent events, in order:
@@ -210,12 +246,18 @@ def _sse(events) -> Iterator[str]:
 
 
 API_PATHS = ("/query", "/articles", "/feeds", "/docs", "/redoc", "/openapi.json")
+LOGGED_PATHS = (*API_PATHS, "/health", "/metrics")  # the API's; the UI logs its questions itself (ui.web)
 
 
 def authorized(header: str | None, key: str) -> bool:
     """Constant-time check of an ``Authorization: Bearer KEY`` header."""
     scheme, _, token = (header or "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), key.encode())
+
+
+def unauthorized(setting: str) -> JSONResponse:
+    return JSONResponse({"detail": f"missing or wrong API key: send 'Authorization: Bearer <{setting}>'"},
+                        status_code=401, headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
 
 
 def install(app: FastAPI, service: Service) -> None:
@@ -235,10 +277,7 @@ def install(app: FastAPI, service: Service) -> None:
         async def require_key(request: Request, call_next):
             path = request.url.path
             if path.startswith(API_PATHS) and not authorized(request.headers.get("authorization"), key):
-                return JSONResponse(
-                    {"detail": "missing or wrong API key: send 'Authorization: Bearer <RAG_API_KEY>'"},
-                    status_code=401, headers={"WWW-Authenticate": "Bearer"},
-                )  # fmt: skip
+                return unauthorized("RAG_API_KEY")
             return await call_next(request)
 
     @app.exception_handler(RagError)
@@ -256,3 +295,14 @@ def install(app: FastAPI, service: Service) -> None:
         if length and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request body over {limit} bytes{name}"}, status_code=413)
         return await call_next(request)
+
+    # Added last, so it is outermost: the 401s and 413s above get an id and a line too.
+    request_log.configure(service.settings)
+
+    def finished(record: Record, route: str | None) -> None:
+        route = route or next(p for p in LOGGED_PATHS if record.path.startswith(p))  # refused before routing
+        seconds = time.perf_counter() - record.started
+        service.metrics.observe_request(record.method, route, record.status or 500, seconds)
+
+    app.add_middleware(RequestLogMiddleware, requests=service.request_log,
+                       logged=lambda path: path.startswith(LOGGED_PATHS), finished=finished)  # fmt: skip

@@ -1,4 +1,4 @@
-"""The ``rag`` command line: ``rag index``, ``rag ask``, ``rag serve``, ``rag eval``.
+"""The ``rag`` command line: ``rag index``, ``rag ask``, ``rag serve``, ``rag eval``, ``rag export``/``import``.
 
 User-facing errors (``rag.errors``) become a one-line message and exit code 2; ``--json`` output goes to
 stdout and everything else (progress, logs) to stderr, so the JSON can be piped.
@@ -106,7 +106,7 @@ def _answer(pipeline, question: str, generative: bool, options: dict):
     """One answer; in generative mode the model's draft streams to stderr while the verified answer follows."""
     if not generative:
         return pipeline.ask(question, **options)
-    options = {**options, "condense": pipeline.generative().condense}  # no LLM configured: said before any work
+    pipeline.generative()  # no LLM configured: said before any work
     evidence = pipeline.prepare(question, **options)
     for event in pipeline.events(evidence, "generative"):
         if isinstance(event, str):
@@ -164,6 +164,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def format_answer(answer) -> str:
+    from ui.render import date_label
+
     lines = []
     if answer.abstained:
         lines.append(f"{answer.answer}  (confidence {answer.confidence:.2f})")
@@ -189,7 +191,8 @@ def format_answer(answer) -> str:
             f"{e.answer} ({e.published.isoformat() if e.published else 'undated'})" for e in answer.earlier))
     lines += ["", f"Sources (confidence {answer.confidence:.2f}):"]
     for c in answer.citations:
-        when = f", published {c.published.isoformat()}" if c.published else ""
+        label = date_label(c)
+        when = "" if not label else f", published {label}" if c.published else f", {label}"
         lines.append(f"  [{c.n}] {c.title or c.article_id}  ({c.article_id}{when}, characters {c.start}-{c.end})")
         lines.append(f'      "{c.quote}"')
     return "\n".join(lines)
@@ -208,6 +211,60 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         last = f"last poll {f['last_poll']}: {f['last_status']}" if f["last_poll"] else "not polled yet"
         error = f" ({f['last_error']})" if f["last_error"] else ""
         print(f"{f['url']}  [{f['origin']}]  {last}{error}; {f['total_new']} new articles in {f['polls']} polls")
+    return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """A snapshot of the index in one file, read at one store generation while the service may keep writing."""
+    from index.snapshot import export
+
+    manifest = export(_settings(), Path(args.path), wait=args.wait)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    counts, store = manifest["counts"], manifest["store"]
+    print(f"exported {counts['articles']} articles and {counts['chunks']} chunks (generation {store['generation']}, "
+          f"record format {store['schema']}, {store['embed_model']}) to {args.path} "
+          f"({_size(Path(args.path).stat().st_size)})")  # fmt: skip
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Restore a snapshot into an empty home (or Chroma server), vectors and all: nothing is embedded again."""
+    from index.restore import import_snapshot
+
+    report = import_snapshot(_settings(), Path(args.path))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"imported {report['articles']} articles and {report['chunks']} chunks into {report['into']} "
+          f"in {report['seconds']:.1f} s (nothing embedded)"
+          + ("; an interrupted import was started over" if report["resumed"] else "")
+          + (f"; migrated: {', '.join(report['migrated'])}" if report["migrated"] else ""))  # fmt: skip
+    for note in report["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring an index written by an older release to the current record format, in place (safe to rerun)."""
+    from index.migrate import migrate
+    from rag import Store
+
+    store = Store(_settings())
+    before = store.schema
+    steps = migrate(store)
+    if args.json:
+        print(json.dumps({"from": before, "to": store.schema, "steps": [vars(s) for s in steps]}, indent=2))
+        return 0
+    if not steps:
+        print(f"the index in {store.where} is already in the current record format ({store.schema})")
+    for step in steps:
+        print(f"record format {step.source} -> {step.target}: {step.what} ({step.articles} articles changed)")
     return 0
 
 
@@ -279,6 +336,22 @@ def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]], *,
     p = sub.add_parser("feeds", help="the feeds `rag serve` polls (RAG_FEEDS and those added through the API)")
     p.set_defaults(func=commands["feeds"])
 
+    p = sub.add_parser("export", help="write a snapshot of the index (records, vectors, fetch state) to one file")
+    p.add_argument("path", help="the snapshot file to write (replaced atomically if it exists)")
+    p.add_argument("--wait", type=float, default=120.0,
+                   help="seconds to keep trying for a moment with no write under way (default 120)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the snapshot's manifest as JSON")
+    p.set_defaults(func=commands["export"])
+
+    p = sub.add_parser("import", help="restore a snapshot into an empty RAG_HOME (or Chroma server), embedding nothing")
+    p.add_argument("path", help="a snapshot written by `rag export`")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=commands["import"])
+
+    p = sub.add_parser("migrate", help="bring an index written by an older release to the current record format")
+    p.add_argument("--json", action="store_true", help="print the steps run as JSON")
+    p.set_defaults(func=commands["migrate"])
+
     if eval_options:
         from evals.cli import add_eval_parser
 
@@ -294,6 +367,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "chat": cmd_chat,
     "serve": cmd_serve,
     "feeds": cmd_feeds,
+    "export": cmd_export,
+    "import": cmd_import,
+    "migrate": cmd_migrate,
     "eval": cmd_eval,
 }
 

@@ -15,6 +15,7 @@ class FeedStatus(BaseModel):
     last_poll: str | None = Field(None, description="When it was last fetched (UTC, ISO 8601).")
     last_status: str | None = Field(None, description="ok, not modified, or error.")
     last_error: str | None = None
+    last_success: str | None = Field(None, description="When it was last polled without error (UTC, ISO 8601).")
     new_articles: int = Field(0, description="Articles added or changed by the last poll.")
     total_new: int = 0
     polls: int = 0

@@ -18,6 +18,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ class Feed:
     last_poll: str | None = None
     last_status: str | None = None  # "ok", "not modified" or "error"
     last_error: str | None = None
+    last_success: str | None = None  # the last poll without error ("ok" or "not modified")
     new_articles: int = 0  # added or changed by the last poll
     total_new: int = 0
     polls: int = 0
@@ -55,11 +57,13 @@ def _now() -> str:
 
 class FeedPoller:
     """Owns the feed list and the thread that polls it. ``index(urls, allow_private) -> report dict`` fetches and
-    indexes (the service's, under its indexing lock)."""
+    indexes (the service's, under its indexing lock); ``on_poll(status, seconds)`` hears of every poll (metrics)."""
 
     def __init__(self, home: Path, configured: list[str], interval: float, index, allow_private: bool,
-                 rng: random.Random | None = None) -> None:  # fmt: skip
+                 rng: random.Random | None = None,
+                 on_poll: Callable[[str, float], None] | None = None) -> None:  # fmt: skip
         self.path = home / "feeds.json"
+        self.on_poll = on_poll
         self.interval = interval
         self.index = index
         self.allow_private = allow_private
@@ -161,10 +165,14 @@ class FeedPoller:
         with self._lock:
             feed.polls += 1
             feed.last_poll, feed.last_status, feed.last_error = _now(), status, error
+            feed.last_success = feed.last_success if error else feed.last_poll
             feed.new_articles, feed.total_new = new, feed.total_new + new
             feed.failures = feed.failures + 1 if error else 0
             wait = self.interval * (min(2**feed.failures, MAX_BACKOFF) if error else 1)
             feed.next_poll = time.monotonic() + wait * self.rng.uniform(1 - JITTER, 1 + JITTER)
             if feed.url in self.feeds:
                 self._save()
-        log.info("feed %s: %s, %d new, %.0f ms", feed.url, status, new, (time.perf_counter() - started) * 1000)
+        seconds = time.perf_counter() - started
+        log.info("feed %s: %s, %d new, %.0f ms", feed.url, status, new, seconds * 1000)
+        if self.on_poll is not None:
+            self.on_poll(status, seconds)

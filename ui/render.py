@@ -12,7 +12,7 @@ CSS = """
 .rag-short { font-size: 1.6em; font-weight: 700; margin: .2em 0 .4em; }
 .rag-abstain { font-size: 1.3em; font-weight: 600; color: #92400e; }
 .rag-reason { color: #92400e; margin: 0.2em 0 0.6em; }
-.rag-full { font-size: 1.05em; line-height: 1.5; }
+.rag-full { font-size: 1.05em; line-height: 1.5; white-space: pre-line; }  /* a dated brief: one report a line */
 .rag-marker { font-weight: 700; text-decoration: none; color: #1d4ed8; }
 .rag-card { border: 1px solid #d1d5db; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
 .rag-card-title { font-weight: 600; }
@@ -37,13 +37,20 @@ def highlighted(text: str, start: int, end: int) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
+def date_label(article) -> str | None:
+    """When the report was published, or, when no date was given, the day it was first indexed, said as such (an
+    undated article is at least that old, not "current")."""
+    if article.published:
+        return article.published.isoformat()
+    return f"first seen {article.seen.isoformat()}, no publication date" if article.seen else None
+
+
 def card(c: Citation, article_text: str | None, label: str, anchor: str = "cite") -> str:
     byline = f"by {c.author}" if c.author else None
     derived = ' <span class="rag-meta" title="The article had no title">(title from its text)</span>' \
         if c.title_derived else ""
     where = f"characters {c.start}–{c.end}"
-    published = c.published.isoformat() if c.published else None
-    meta = " · ".join(escape(x) for x in (c.source, byline, published, c.article_id, where) if x)
+    meta = " · ".join(escape(x) for x in (c.source, byline, date_label(c), c.article_id, where) if x)
     passage_start = c.passage.find(c.quote)
     passage = (
         highlighted(c.passage, passage_start, passage_start + len(c.quote)) if passage_start >= 0 else escape(c.passage)
@@ -93,8 +100,10 @@ def streaming_html(text: str) -> str:
     )
 
 
-def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "cite") -> str:
-    """One answer with its citation cards; ``anchor`` makes the cards' ids unique within a conversation."""
+def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "cite",
+                request_id: str | None = None) -> str:  # fmt: skip
+    """One answer with its citation cards; ``anchor`` makes the cards' ids unique within a conversation;
+    ``request_id`` (shown small, last) finds the request's log line when someone reports the answer."""
     parts = ['<div class="rag-answer">']
     if answer.abstained:
         parts.append(f'<div class="rag-abstain">{escape(ABSTAIN_MESSAGE)}</div>')
@@ -123,7 +132,8 @@ def answer_html(answer: Answer, article_texts: dict[str, str], anchor: str = "ci
         parts += [card(c, article_texts.get(c.article_id), f"[{c.n}]", anchor) for c in answer.citations]
     timings = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     model = f" · written by {escape(answer.model)}" if answer.model else ""
-    parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f}{model} · {timings}</div></div>')
+    rid = f' · <span class="rag-request-id">request id: {escape(request_id)}</span>' if request_id else ""
+    parts.append(f'<div class="rag-timings">confidence {answer.confidence:.2f}{model} · {timings}{rid}</div></div>')
     return "".join(parts)
 
 
@@ -134,10 +144,12 @@ def _asked(n: int, question: str, searched: str | None) -> str:
     return out
 
 
-def answered_turn(n: int, answer: Answer, article_texts: dict[str, str]) -> dict:
+def answered_turn(n: int, answer: Answer, article_texts: dict[str, str], request_id: str | None = None) -> dict:
     """A finished turn as the browser session keeps it: what the next question is resolved against, and its HTML
     (rendered once: the article texts it highlights are not kept)."""
-    html = _asked(n, answer.question, answer.standalone_question) + answer_html(answer, article_texts, f"t{n}-cite")
+    html = _asked(n, answer.question, answer.standalone_question) + answer_html(
+        answer, article_texts, f"t{n}-cite", request_id
+    )
     return {**answer.history_turn(), "html": f'<div class="rag-turn" id="turn-{n}">{html}</div>'}
 
 

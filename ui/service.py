@@ -3,6 +3,9 @@
 The pipeline (models, store handle) is built once; if there is no index yet the service reports "not ready"
 and retries on the next request, so `rag index` in another shell makes a running server useful without a
 restart.
+
+The service also owns what the API and the UI share for operations: its metrics (:mod:`ui.metrics`, counted here
+for questions and index writes, so both doors count alike) and its request log's format (:mod:`ui.request_log`).
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 
 from rag import Answer, Pipeline, Settings, __version__, article_from_record, describe_llm, meta_of
-from rag.errors import IndexMissing, StoreError
+from rag.errors import IndexMissing, Overloaded, StoreError
 from ui.admission import Admission
+from ui.metrics import Metrics, Snapshot
+from ui.request_log import RequestLog
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,8 @@ class Service:
         self._index_lock = threading.Lock()  # one indexing batch at a time; questions never wait for it
         self.startup_error: str | None = None
         self._feeds = None
+        self.metrics = Metrics(self.models(), self.snapshot)
+        self.request_log = RequestLog(settings)
 
     def start(self) -> None:
         try:
@@ -50,32 +57,60 @@ class Service:
         return self._pipeline
 
     def events(self, question: str, mode: str = "extractive", **options) -> Iterator[str | Answer]:
-        """Text deltas (generative mode) and then the answer. A question is admitted or refused at once
-        (:class:`~ui.admission.Admission`); retrieval, reading and verification run in one of the worker slots;
-        an LLM writes outside them, so other questions are answered meanwhile. An in-process GGUF model is not
-        thread-safe: it gets a lock of its own."""
+        """Text deltas (generative mode) and then the answer, counted in the metrics: answered, abstained, shed
+        (refused by admission control) or failed."""
+        try:
+            with closing(self._events(question, mode, **options)) as events:
+                for event in events:
+                    if isinstance(event, Answer):
+                        self.metrics.observe_answer(event, mode)
+                    yield event
+        except Overloaded:
+            self.metrics.observe_shed(mode)
+            raise
+        except Exception as exc:
+            self.metrics.observe_error(mode, exc)
+            raise
+
+    def _events(self, question: str, mode: str, **options) -> Iterator[str | Answer]:
+        """A question is admitted or refused at once (:class:`~ui.admission.Admission`); retrieval, reading and
+        verification run in one of the worker slots; an LLM writes outside them, so other questions are answered
+        meanwhile. An in-process GGUF model is not thread-safe: it gets a lock of its own."""
         with self.admission.request():
             pipeline = self.pipeline()
             if mode == "generative":
-                # LLMNotConfigured before any work; with a model it condenses a follow-up into a standalone question
-                options["condense"] = pipeline.generative().condense
+                pipeline.generative()  # LLMNotConfigured before any work
             with self.admission.worker():
                 evidence = pipeline.prepare(question, **options)
             gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url
             with self._llm_lock if gguf else nullcontext():
                 yield from pipeline.events(evidence, mode, self.admission.worker())
 
-    def health(self) -> dict:
-        info = {
-            "status": "ready",
-            "articles": 0,
-            "chunks": 0,
+    def models(self) -> dict[str, str]:
+        """What this server runs, as /health and the metrics' info say it."""
+        return {
             "embedding_model": self.settings.embed_model_name,
+            "embed_backend": self.settings.embed_backend,
             "reader": f"MiniLM extractive reader ({self.settings.reader_backend})",
             "reranker": self.settings.cross_encoder or "the reader's answerability",
-            "llm": describe_llm(self.settings),
+            "llm": describe_llm(self.settings) or "",
             "version": __version__,
         }
+
+    def snapshot(self) -> Snapshot:
+        """The state the metrics read at scrape time; cheap (two counts), and it never builds the pipeline."""
+        articles = chunks = None
+        if self._pipeline is not None:
+            try:
+                articles, chunks = self._pipeline.store.counts()
+            except Exception:  # noqa: BLE001  (a store that cannot be read leaves the counts out; /health says why)
+                log.debug("metrics: index size unavailable", exc_info=True)
+        a = self.admission
+        return Snapshot(workers=a.workers, queue=a.limit - a.workers, in_flight=a.admitted, waiting=a.waiting,
+                        busy=a.busy, articles=articles, chunks=chunks, feeds=self.feeds.list())  # fmt: skip
+
+    def health(self) -> dict:
+        info = {"status": "ready", "articles": 0, "chunks": 0, **self.models(), "llm": describe_llm(self.settings)}
         try:
             info["articles"], info["chunks"] = self.pipeline().store.counts()
             if not info["chunks"]:
@@ -131,16 +166,19 @@ class Service:
 
             self._feeds = FeedPoller(self.settings.home, self.settings.feed_urls, self.settings.feed_interval,
                                      lambda urls, private: self.add_records_and_urls([], urls, private),
-                                     self.settings.fetch_allow_private)  # fmt: skip
+                                     self.settings.fetch_allow_private,
+                                     on_poll=self.metrics.observe_feed_poll)  # fmt: skip
         return self._feeds
 
     def _index(self, loaded) -> dict:
         from index.build import index_loaded
 
-        with self._index_lock:
+        with self._index_lock, self.metrics.index_write("add") as write:
             report = index_loaded(loaded, self.settings, sweep=False)
             if report.chunks:
                 self.pipeline().retriever.refresh()  # the writer waits for the lexical index, not the readers
+            if not (report.embedded or report.deleted):
+                write.outcome = "unchanged"  # nothing to embed (an article's metadata may still have been updated)
         if self.startup_error and report.chunks:
             self.startup_error = None
         return report.to_dict()
@@ -153,9 +191,10 @@ class Service:
             if store.get_article(article_id) is None:
                 raise ArticleNotFound(f"no article with id {article_id!r}")
             chunks = len(store.chunk_records({"article_id": article_id}))
-            store.delete_articles([article_id])
-            store.bump_generation()
-            self.pipeline().retriever.refresh()
+            with self.metrics.index_write("delete"):
+                store.delete_articles([article_id])
+                store.bump_generation()
+                self.pipeline().retriever.refresh()
         return {"deleted": article_id, "chunks": chunks}
 
 

@@ -8,6 +8,7 @@ import gradio as gr
 
 from rag import HISTORY_TURNS_MAX, TOP_K_MAX, Filters
 from rag.errors import RagError
+from ui.api import error_status
 from ui.feeds_tab import build_feeds_tab
 from ui.library import build_library_tabs
 from ui.render import answered_turn, conversation_html, pending_turn
@@ -54,6 +55,8 @@ def build_ui(service: Service) -> gr.Blocks:
         history = [{k: t[k] for k in ("question", "answer", "articles")} for t in turns][-HISTORY_TURNS_MAX:]
         n = len(turns) + 1
         written = ""
+        record = service.request_log.start("UI", "/ask")  # one log line per question, its id under the answer
+        record.asked(question, mode)
         try:
             filters = Filters.parse(source=source, author=author, published_from=published_from,
                                     published_to=published_to)  # fmt: skip
@@ -62,13 +65,19 @@ def build_ui(service: Service) -> gr.Blocks:
                     written += event
                     yield conversation_html([*turns, pending_turn(n, question, written)]), turns, gr.update()
                     continue
+                record.answered(event)
+                record.status = 200
                 store = service.pipeline().store
                 ids = {c.article_id for c in [*event.citations, *event.related]}
                 texts = {i: a.text for i in ids if (a := store.get_article(i)) is not None}
-                turns = [*turns, answered_turn(n, event, texts)]
+                turns = [*turns, answered_turn(n, event, texts, record.id)]
                 yield conversation_html(turns), turns, ""
         except RagError as exc:
-            raise gr.Error(str(exc)) from None
+            record.failed(exc)
+            record.status = error_status(exc)
+            raise gr.Error(f"{exc} (request id: {record.id})") from None
+        finally:
+            service.request_log.emit(record)
 
     with gr.Blocks(title="Ask the articles", analytics_enabled=False) as blocks:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, each claim with its source.")

@@ -4,12 +4,20 @@ Chroma is the single source of truth for what is indexed: the write path diffs a
 derived from it (a saved base plus the chunks the change log names), and replicas pointed at one Chroma server
 see the same data and the same log. Metadata stays flat and plain
 (no llama-index node JSON), which llama-index's ``ChromaVectorStore`` reads back as ``TextNode`` objects.
+
+The chunk collection's metadata is the store's label: its generation, its embedding model, its record format
+(``schema``, :data:`SCHEMA`) and, while ``rag import`` restores a snapshot into it, :data:`IMPORTING`. A store
+from a newer format is refused; an older one is read as it is (readers default the fields it lacks) and is
+brought up to date by ``index.migrate`` (``rag migrate``, and every ``rag index`` first). Every write announces
+itself in the change log before it is made, article records included, so a reader that sees the same
+generation and no pending entry before and after reading has read one consistent state (``rag export``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +29,14 @@ from rag.records import article_from_record, article_record
 from rag.settings import Settings
 from rag.types import Article
 
+log = logging.getLogger(__name__)
+
 PAGE = 5000
 CHANGES_KEPT = 1000  # generations whose touched chunk ids stay in the log (a reader further behind rebuilds)
 CHANGED_IDS_MAX = 20_000  # past this, a generation's entry says "everything may have changed" instead
+SCHEMA = 2  # the record format this code writes: 2 = titles derived from the text stored as ``derived_title``
+SCHEMA_UNSTAMPED = 1  # a store written before the format was stamped (untitled articles have no derived title)
+IMPORTING = "import_in_progress"  # set while ``rag import`` fills the store: everyone else refuses to open it
 
 
 class StoreUnusable(StoreError):
@@ -68,44 +81,52 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def connect(settings: Settings, create: bool = False) -> tuple[Any, str]:
+    """A Chroma client on the configured store, and where that is (for messages). ``create``: make the local
+    folder if it is missing (otherwise :class:`IndexMissing`)."""
+    import chromadb
+
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        where = settings.chroma_url
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain exceptions for connection problems
+            raise StoreError(f"cannot reach the Chroma server at {where}: {_one_line(exc)}") from exc
+    else:
+        path = _local_store_path(settings.home, create)
+        where = str(path.resolve())
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnusable(
+                f"cannot create the index folder {path.resolve()} ({_one_line(exc)}): "
+                f"point RAG_HOME at a folder you can write to"
+            ) from exc
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            _forget_failed_client(path)
+            raise StoreUnusable(
+                f"the index at {path.resolve()} is damaged or unreadable ({_one_line(exc)}): "
+                f"move it aside (or delete it) and run `rag index` again"
+            ) from exc
+    return client, where
+
+
 class Store:
     """Handle on the Chroma collections under ``settings.home`` (or on ``settings.chroma_url``)."""
 
-    def __init__(self, settings: Settings, *, create: bool = False) -> None:
-        import chromadb
-
+    def __init__(self, settings: Settings, *, create: bool = False, importing: bool = False) -> None:
+        """``importing``: open a store that ``rag import`` is filling (only the import itself does)."""
         self.settings = settings
-        chroma_settings = chromadb.Settings(anonymized_telemetry=False)
-        if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
-            where = settings.chroma_url
-            try:
-                self.client = chromadb.HttpClient(
-                    host=url.hostname or "localhost",
-                    port=url.port or (443 if url.scheme == "https" else 8000),
-                    ssl=url.scheme == "https",
-                    settings=chroma_settings,
-                )
-            except Exception as exc:  # chromadb raises plain exceptions for connection problems
-                raise StoreError(f"cannot reach the Chroma server at {where}: {_one_line(exc)}") from exc
-        else:
-            path = _local_store_path(settings.home, create)
-            where = str(path.resolve())
-            try:
-                path.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreUnusable(
-                    f"cannot create the index folder {path.resolve()} ({_one_line(exc)}): "
-                    f"point RAG_HOME at a folder you can write to"
-                ) from exc
-            try:
-                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-            except Exception as exc:
-                _forget_failed_client(path)
-                raise StoreUnusable(
-                    f"the index at {path.resolve()} is damaged or unreadable ({_one_line(exc)}): "
-                    f"move it aside (or delete it) and run `rag index` again"
-                ) from exc
+        self.client, where = connect(settings, create)
         self.where = where
         try:
             self.chunks = self._collection(f"{settings.collection}-chunks", create)
@@ -119,6 +140,7 @@ class Store:
                 f"move it aside (or delete it) and run `rag index` again"
             ) from exc
         self._check_model()
+        self.schema = self._check_schema(create, importing)
 
     def _collection(self, name: str, create: bool):
         if create:
@@ -147,6 +169,39 @@ class Store:
                 f"not '{self.model_name}': use another RAG_HOME or re-index from scratch"
             )
 
+    def _check_schema(self, create: bool, importing: bool) -> int:
+        """The store's record format, after refusing one that is being imported or is newer than this code; a
+        store created just now is stamped with :data:`SCHEMA` (an unstamped store with data is the older format)."""
+        meta = self.chunks.metadata or {}
+        if meta.get(IMPORTING) and not importing:
+            raise StoreUnusable(
+                f"the index in {self.where} is being restored by `rag import`, or a restore was interrupted: "
+                f"wait for it, or run `rag import SNAPSHOT` again (it starts over)"
+            )
+        schema = meta.get("schema")
+        if schema is None:
+            if create and not meta.get("generation") and self.counts() == (0, 0):
+                self.chunks.modify(metadata={**meta, "schema": SCHEMA})
+                return SCHEMA
+            schema = SCHEMA_UNSTAMPED
+        if int(schema) > SCHEMA:
+            raise StoreUnusable(
+                f"the index in {self.where} has record format {schema}, written by a newer version of rag-news; "
+                f"this version reads formats up to {SCHEMA}: upgrade rag-news, or use another RAG_HOME"
+            )
+        if int(schema) < SCHEMA and not create:  # a writer opens with create and migrates at once
+            log.warning(
+                "the index in %s is in record format %s (this version writes %d): it is read as it is; "
+                "`rag migrate` (or the next `rag index`) brings it up to date",
+                self.where, schema, SCHEMA,
+            )  # fmt: skip
+        return int(schema)
+
+    def stored_schema(self) -> int:
+        """The record format stamped on the store now (another process may have migrated it since it was opened)."""
+        meta = self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {}
+        return int(meta.get("schema", SCHEMA_UNSTAMPED))
+
     @property
     def model_name(self) -> str:
         return embed_identity(self.settings)
@@ -156,12 +211,15 @@ class Store:
         meta = self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {}
         return int(meta.get("generation", 0))
 
-    def bump_generation(self) -> None:
+    def bump_generation(self, schema: int | None = None) -> None:
         """Publish the writes since the last bump: readers at an older generation read the log entry of each
-        generation they missed."""
-        generation = self.generation() + 1
+        generation they missed. ``schema``: stamp this record format (a migration step that is done); otherwise
+        the stored stamp is kept (Chroma's ``modify`` replaces the whole metadata)."""
+        meta = self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {}
+        generation = int(meta.get("generation", 0)) + 1
         self._log_touched([], entry_needed=True)  # a bump with no recorded write still gets one: readers read all
-        self.chunks.modify(metadata={"generation": generation, "embed_model": self.model_name})
+        stamp = {"schema": schema} if schema is not None else {}
+        self.chunks.modify(metadata={**meta, "generation": generation, "embed_model": self.model_name, **stamp})
         if self.changes is not None and generation % 100 == 0:
             self.changes.delete(where={"generation": {"$lt": generation - CHANGES_KEPT}})
 
@@ -259,6 +317,7 @@ class Store:
     # -- articles
     def upsert_articles(self, articles: list[Article], origin: str) -> None:
         """Write article records (text and metadata), not yet marked as fully indexed."""
+        self._log_touched([], entry_needed=bool(articles))  # no chunk id, but the write shows as pending
         for batch in _batches(articles, 1000):
             self.articles.upsert(
                 ids=[a.id for a in batch], embeddings=[[1.0]] * len(batch), documents=[a.text for a in batch],
@@ -268,6 +327,7 @@ class Store:
     def mark_indexed(self, articles: list[Article], origin: str, chunk_counts: dict[str, int], marker: str) -> None:
         """Mark articles whose chunks are all written: a later run may skip them while their content and
         chunking are unchanged. Metadata only: the text was written with the record."""
+        self._log_touched([], entry_needed=bool(articles))
         for batch in _batches(articles, 1000):
             self.articles.update(
                 ids=[a.id for a in batch],
@@ -278,7 +338,8 @@ class Store:
         """Delete articles with their chunks: chunks first, so that a crash in between leaves no orphan chunk."""
         ids = list(ids)
         for batch in _batches(ids, 500):
-            self._log_touched(self.chunks.get(where={"article_id": {"$in": batch}}, include=[])["ids"])
+            chunk_ids = self.chunks.get(where={"article_id": {"$in": batch}}, include=[])["ids"]
+            self._log_touched(chunk_ids, entry_needed=True)  # an article without chunks is a write too
             self.chunks.delete(where={"article_id": {"$in": batch}})
             self.articles.delete(ids=batch)
 

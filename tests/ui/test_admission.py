@@ -43,3 +43,22 @@ def test_at_most_workers_compute_at_once_and_a_slot_can_be_taken_again():
     for thread in threads:
         thread.join()
     assert peak[0] == 2 and admission.admitted == 0
+
+
+def test_busy_workers_and_the_queue_are_counted_for_the_metrics():
+    admission = Admission(workers=1, queue=2)
+    entered = threading.Event()
+
+    def waiter():
+        with admission.request(), admission.worker():
+            entered.set()
+
+    with admission.request(), admission.worker():
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while admission.waiting < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (admission.admitted, admission.busy, admission.waiting) == (2, 1, 1)
+    thread.join(timeout=5)
+    assert entered.is_set() and (admission.admitted, admission.busy, admission.waiting) == (0, 0, 0)

@@ -19,6 +19,7 @@ EXPECTED = {
     ("post", "/feeds"): ("add_feed", "feeds"),
     ("delete", "/feeds"): ("delete_feed", "feeds"),
     ("get", "/health"): ("health", "service"),
+    ("get", "/metrics"): ("metrics", "service"),
 }
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 
