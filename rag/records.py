@@ -25,6 +25,7 @@ SOURCE = "source"
 AUTHOR = "author"
 PUBLISHED = "published"  # ISO YYYY-MM-DD, for display
 DERIVED_TITLE = "derived_title"  # a title taken from the text: shown, never read by BM25 as more words
+SEEN = "seen"  # ISO YYYY-MM-DD: first indexed, kept only for articles with no publication date
 PUBLISHED_DAY = "published_day"  # YYYYMMDD integer: Chroma range filters compare numbers, not strings
 OPTIONAL_TEXT_FIELDS = (URL, SOURCE, AUTHOR)  # plain strings, written only when present (Chroma takes no None)
 
@@ -47,6 +48,8 @@ def article_fields(article: Article) -> dict[str, Any]:
     if article.published:
         meta[PUBLISHED] = article.published.isoformat()
         meta[PUBLISHED_DAY] = day_number(article.published)
+    elif article.seen:
+        meta[SEEN] = article.seen.isoformat()
     return meta
 
 
@@ -80,7 +83,7 @@ def article_record(article: Article, origin: str, n_chunks: int = 0, marker: str
 
 def meta_from_record(meta: dict[str, Any]) -> dict[str, Any]:
     """The article metadata of a stored record (article or chunk), the inverse of :func:`article_fields`."""
-    published = meta.get(PUBLISHED)
+    published, seen = meta.get(PUBLISHED), meta.get(SEEN)
     derived = not meta.get(TITLE) and bool(meta.get(DERIVED_TITLE))
     return {
         "title": meta.get(TITLE) or meta.get(DERIVED_TITLE) or None,
@@ -89,6 +92,7 @@ def meta_from_record(meta: dict[str, Any]) -> dict[str, Any]:
         "source": meta.get(SOURCE),
         "author": meta.get(AUTHOR),
         "published": date.fromisoformat(published) if published else None,
+        "seen": date.fromisoformat(seen) if seen and not published else None,
     }
 
 

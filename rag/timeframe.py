@@ -57,6 +57,7 @@ class Timeframe:
     want: str | None = None
     said: str | None = None  # the question's words that set the range
     story: bool = False  # it asks what happened or how something changed: a dated brief answers it
+    stream: bool = False  # the passages hold reports from several days: a later one may revise an earlier answer
 
     @property
     def asks(self) -> bool:

@@ -28,6 +28,7 @@ class ArticleFields:
     author: str | None = None
     published: date | None = None
     title_derived: bool = False  # no title was given: ``title`` is the text's first line or sentence
+    seen: date | None = None  # no publication date is known: the day the article was first indexed, shown as such
 
 
 META_FIELDS = tuple(f.name for f in fields(ArticleFields))

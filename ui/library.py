@@ -14,6 +14,7 @@ import gradio as gr
 from index.load import SUPPORTED
 from rag import ARTICLES_PER_REQUEST_MAX, URLS_PER_REQUEST_MAX
 from rag.errors import RagError
+from ui.render import date_label
 from ui.service import Service
 
 # The Articles table: (summary key, header, width). The title wraps in the widest column, its date beside it; the
@@ -44,10 +45,18 @@ def newest_first(items: list[dict]) -> list[dict]:
     return dated + undated
 
 
+def _cell(item: dict, key: str, passages: Counter) -> str | int:
+    if key == "passages":
+        return passages[item["id"]]
+    if key == "published" and not item.get("published") and item.get("seen"):
+        return f"seen {item['seen']}"
+    return str(item.get(key) or "")
+
+
 def article_heading(article) -> str:
     """What the text pane shows above the body: the title, the byline (author, source) and date, the URL."""
     byline = [f"By {article.author}" if article.author else None, article.source,
-              article.published.isoformat() if article.published else None]  # fmt: skip
+              date_label(article)]  # fmt: skip
     lines = [article.title or article.id, " · ".join(b for b in byline if b), article.url or ""]
     return "\n".join(line for line in lines if line)
 
@@ -97,8 +106,7 @@ def build_library_tabs(service: Service) -> None:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         passages = Counter(meta.get("article_id") for meta in chunks.values())
-        rows = [[passages[item["id"]] if key == "passages" else str(item.get(key) or "") for key in COLUMNS]
-                for item in items]  # fmt: skip
+        rows = [[_cell(item, key, passages) for key in COLUMNS] for item in items]
         total = page["total"]
         shown = f"{total} article(s), newest first" + (f"; the {PAGE} newest shown" if total > PAGE else "")
         return rows, shown

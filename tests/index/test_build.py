@@ -138,3 +138,29 @@ def test_console_script_indexes_seeds(tmp_path, rag_home):
     assert summary["articles"] == 1 and summary["chunks"] >= 1 and summary["skipped"] == []
     bad = subprocess.run([*rag, "index", str(tmp_path / "nope")], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_undated_articles_keep_the_day_they_were_first_seen(tmp_path, settings):
+    from datetime import UTC, date, datetime
+
+    from tests.conftest import write_json_article
+
+    folder = write_articles(tmp_path / "news", {"harbour.txt": HARBOUR})
+    write_json_article(folder / "bridge.json", title="Bridge opens", text=BRIDGE, published="2025-04-01")
+    index_paths([folder], settings)
+    store = Store(settings)
+    by_title = {a.title: a for a in (store.get_article(i) for i in store.article_records())}
+    harbour = by_title["The harbour of Port Elm reopened on Monday after a three-week closure."]
+    bridge = by_title["Bridge opens"]
+    assert harbour.seen == datetime.now(UTC).date() and harbour.published is None
+    assert bridge.published == date(2025, 4, 1) and bridge.seen is None
+    # A changed text is the same article: it keeps the day it was first seen, on its record and its chunks.
+    chunk = next(iter(store.chunk_records({"article_id": harbour.id}).values()))
+    assert chunk["seen"] == harbour.seen.isoformat()
+    first_seen = "2020-01-02"
+    store.articles.update(ids=[harbour.id], metadatas=[{"seen": first_seen}])
+    (folder / "harbour.txt").write_text(HARBOUR.replace("4.2 million", "5.9 million"), encoding="utf-8")
+    index_paths([folder], settings)
+    store = Store(settings)
+    assert store.get_article(harbour.id).seen == date(2020, 1, 2)
+    assert {m["seen"] for m in store.chunk_records({"article_id": harbour.id}).values()} == {first_seen}

@@ -28,6 +28,10 @@ def pipeline(tmp_path_factory):
     for day, text in REPORTS.items():
         write_json_article(folder / f"{day}.json", id=f"breach-{day}", title=f"Northgate breach update ({day})",
                            source="Dunmore Ledger", published=day, text=text)  # fmt: skip
+    write_json_article(folder / "other-story.json", id="harwell-breach", title="Harwell Credit breach",
+                       source="Dunmore Ledger", published="2025-03-28",
+                       text="A breach at Harwell Credit exposed the records of 9,000 customers, the lender said on "
+                            "Friday. Harwell's systems were accessed through a stolen password.")  # fmt: skip
     settings = Settings(home=home)
     index_paths([SEEDS, folder], settings)
     return Pipeline(settings)
@@ -67,3 +71,13 @@ def test_what_happened_is_a_dated_brief_ending_with_the_newest_state(pipeline):
     assert days == sorted(days) and days[-1] == date(2025, 3, 20) == answer.as_of
     assert "61,500" in answer.answer.splitlines()[-1]  # it ends with the newest state
     assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+
+
+def test_an_event_asked_with_no_word_of_time_gets_the_newest_account_of_it(pipeline):
+    """Reports revise the count of an event: the newest revision answers, the superseded figures come along; a
+    newer report of another story (Harwell's 9,000) is not a revision."""
+    answer = pipeline.ask("How many customers had their records exposed in the Northgate breach?")
+    assert not answer.abstained and "61,500" in answer.short_answer
+    assert answer.as_of == date(2025, 3, 20)
+    assert {e.published for e in answer.earlier} <= {date(2025, 3, 2), date(2025, 3, 9)} and answer.earlier
+    assert all("9,000" not in c.quote for c in answer.citations[:1])

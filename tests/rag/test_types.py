@@ -30,7 +30,15 @@ def test_published_is_a_date_from_store_to_answer_and_iso_on_the_wire():
     assert cited.model_dump(mode="json")["published"] == "2024-03-04"
     listed = ArticleSummary(id="a", **meta_of(stored)).model_dump(mode="json")
     assert listed == {"id": "a", "title": "T", "url": None, "source": None, "author": "Jane Roe",
-                      "published": "2024-03-04", "title_derived": False}  # fmt: skip
+                      "published": "2024-03-04", "title_derived": False, "seen": None}  # fmt: skip
+
+
+def test_seen_is_kept_only_for_an_article_with_no_publication_date():
+    undated = Article(id="u", text="Text.", seen=date(2026, 12, 3))
+    assert article_from_record("u", "Text.", article_fields(undated)).seen == date(2026, 12, 3)
+    dated = Article(id="d", text="Text.", published=date(2024, 3, 4), seen=date(2026, 12, 3))
+    assert "seen" not in article_fields(dated)
+    assert article_from_record("d", "Text.", {**article_fields(dated), "seen": "2026-12-03"}).seen is None
 
 
 def test_a_derived_title_is_shown_and_flagged_but_never_read_by_bm25():

@@ -298,3 +298,49 @@ def test_feeds_are_added_listed_and_removed_in_the_feeds_tab(untitled_url, tmp_p
                                timeout=30_000)  # fmt: skip
         assert "0 feeds" in page.locator("#feed-count").inner_text()
         browser.close()
+
+
+@pytest.fixture
+def dated_url(tmp_path):
+    from tests.rag.test_time_pipeline import REPORTS
+
+    home, extra = tmp_path / "home", tmp_path / "extra"
+    for day, text in REPORTS.items():
+        write_json_article(extra / f"{day}.json", id=f"breach-{day}", title=f"Northgate breach update ({day})",
+                           source="Dunmore Ledger", published=day, text=text)  # fmt: skip
+    (extra / "crane.txt").write_text("Harbour crane collapses at Port Elm\n\nA loading crane at the Port Elm harbour "
+                                     "collapsed on Tuesday night, said the harbour master, Lena Ortiz.\n",
+                                     encoding="utf-8")  # fmt: skip
+    index_paths([SEEDS, extra], Settings(home=home))
+    with running_server(Settings(home=home)) as url:
+        yield url
+
+
+def test_dated_answers_show_their_dates_and_a_brief_in_date_order(dated_url, tmp_path):
+    """A "what happened" question gets one cited sentence per report, oldest first, ending with the newest; an
+    event whose count later reports revised is answered from the newest, with what earlier ones said; an undated
+    article's card says when it was first seen instead of passing for current."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        ask(page, dated_url, "What happened with the Northgate Savings breach?")
+        brief = page.locator("#answer #turn-1")
+        metas = brief.locator(".rag-card .rag-meta").all_inner_texts()
+        days = [d for d in ("2025-03-02", "2025-03-09", "2025-03-20") if any(d in m for m in metas)]
+        assert len(days) >= 2 and "2025-03-20" in days
+        assert "61,500" in brief.locator(".rag-full").inner_text().splitlines()[-1]
+        box = page.locator("#question textarea")
+        box.fill("How many customers had their records exposed in the Northgate breach?")
+        box.press("Enter")
+        page.wait_for_selector("#answer #turn-2 .rag-answer", timeout=60_000)
+        second = page.locator("#answer #turn-2")
+        assert "61,500" in second.locator(".rag-short").inner_text()
+        assert "As of 2025-03-20" in second.inner_text() and "earlier:" in second.inner_text()
+        shot = Path(os.environ.get("RAG_SCREENSHOT_DIR", tmp_path)) / "ui-dated-brief.png"
+        page.locator("#answer").screenshot(path=str(shot))
+        assert shot.stat().st_size > 5_000
+        ask(page, dated_url, "Who is the harbour master at Port Elm?")
+        assert "first seen" in page.locator("#answer .rag-card > .rag-meta").first.inner_text()
+        browser.close()
