@@ -30,13 +30,16 @@ def default_articles() -> Path:
 
 def default_corpus(questions: Path) -> list[Path]:
     """The seed articles; for the seed question set, among the BBC News distractors it is gated on; for the
-    BBC sets (``bbc_*.jsonl``), the BBC News archive."""
+    BBC sets (``bbc_*.jsonl``), the BBC News archive; for the fresh conversation sets, the archive and the dated
+    stories."""
     from evals.corpora import bbc_folder, seed_distractors
 
     if questions.name.startswith("bbc_"):  # the BBC left-out sets: the whole archive is their corpus
         return [bbc_folder()]
     if questions.name.startswith("time_"):  # the dated stories, among BBC News distractors
         return [TIME_ARTICLES, seed_distractors()]
+    if questions.name.startswith("conversations_fresh"):  # conversations over BBC articles and the dated stories
+        return [bbc_folder(), TIME_ARTICLES]
     seeds = default_articles()
     return [seeds, seed_distractors()] if questions.resolve() == SEED_QUESTIONS.resolve() else [seeds]
 
@@ -204,7 +207,8 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     if gate:
         load_thresholds(*gate)  # a bad thresholds file fails before the eval runs
     conversations = load_conversations(args.conversations)
-    articles = args.articles or default_corpus(SEED_QUESTIONS)
+    fresh = args.conversations.name.startswith("conversations_fresh")
+    articles = args.articles or default_corpus(args.conversations if fresh else SEED_QUESTIONS)
     home = _base_settings().home / "evals" / _home_name(articles[0].resolve().name, articles)
     settings = load_settings(home=home)
     _index_corpus(articles, settings)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from rag.answering.brief import brief
@@ -22,8 +22,8 @@ from rag.answering.extractive import compose
 from rag.encoders.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
-from rag.followup.conversation import Turn, resolve
 from rag.followup.history import check_history
+from rag.followup.resolver import LLMCondenser, Resolver, RuleResolver
 from rag.judging.confidence import JUDGED, Judge, Judged, abstention_point, load_calibrator
 from rag.limits import check_top_k
 from rag.question import normalize_answer, same_answer, validate
@@ -52,6 +52,12 @@ logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 REPORT_ANSWERS = 0.5  # reader answerability at which a dated report counts as answering a question about time
 RETRIEVAL_PRIOR = 0.0  # weight of the fused rank beside answerability; evals.tune_reader: 0 gives the best F1
+
+
+def same_story(report: Judged) -> bool:
+    """Whether a dated report is about what the question names: its article mentions every name, number and quoted
+    title of the question (a report of another story that happens to hold an answer-shaped span is not)."""
+    return not report.signals.grounding.missing_of("name", "number", "quoted")
 
 
 def reading_score(reading: ReadSpan, rank: int) -> float:
@@ -90,6 +96,8 @@ class Pipeline:
             if self.settings.cross_encoder else None
         )  # fmt: skip
         self._generative = None
+        self.resolver: Resolver = RuleResolver() if self.settings.resolver == "rules" else LLMCondenser(
+            lambda question, turns: self.generative().condense(question, turns), self.settings.max_question_chars)
         self.calibrator = load_calibrator(self.settings.confidence)
         self.judge = Judge(self.calibrator, self._article_text, self.retriever.lexical.doc_freq)
 
@@ -133,10 +141,9 @@ class Pipeline:
 
     def prepare(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
                 retrieval: str = "hybrid", rerank: bool = False, history: list | None = None,
-                condense: Callable[[str, list[Turn]], str] | None = None,
                 as_of: date | None = None) -> Evidence:  # fmt: skip
         """Everything before an answer is written: validate, resolve a follow-up against ``history`` (earlier
-        turns, oldest first; ``condense`` rewrites it instead of the rules, e.g. with an LLM), retrieve,
+        turns, oldest first) with the pipeline's resolver, retrieve,
         (rerank,) read, weigh; ``as_of`` is the asker's "now" for questions about time (default: today)."""
         started = time.perf_counter()
         asked = validate(question, self.settings.max_question_chars)
@@ -146,21 +153,18 @@ class Pipeline:
             raise IndexMissing(f"the index in {self.store.where} is empty: run `rag index PATH` first")
         timings: dict[str, float] = {}
 
-        text, cited = asked, set()
+        text, search, cited = asked, asked, set()
         if turns:
             t = time.perf_counter()
-            if condense:
-                text = validate(condense(asked, turns), self.settings.max_question_chars)
-            else:
-                resolution = resolve(asked, turns)
-                text = resolution.standalone
+            resolution = self.resolver.resolve(asked, turns)
+            text, search = resolution.standalone, validate(resolution.search, 2 * self.settings.max_question_chars)
             timings["resolve"] = elapsed_ms(t)
-            if condense or resolution.rule != "ellipsis":  # "What about the WTO?" may leave the article
+            if resolution.keeps_articles:
                 cited = set(turns[-1].articles)
 
         t = time.perf_counter()
-        query_vector = self.embedder.get_query_embedding(text)
-        passages = self.retriever.retrieve(text, filters=filters or Filters(), mode=retrieval, embedding=query_vector)
+        query_vector = self.embedder.get_query_embedding(search)
+        passages = self.retriever.retrieve(search, filters=filters or Filters(), mode=retrieval, embedding=query_vector)
         timings["retrieve"] = elapsed_ms(t)
 
         if rerank or self.cross_encoder:  # a user's cross-encoder, when configured, always orders the passages
@@ -178,9 +182,13 @@ class Pipeline:
             first = next((i for i, p in enumerate(passages) if p.article_id in cited), 0)
             passages = [passages[first], *passages[:first], *passages[first + 1 :]]
         frame = timeframe(text, as_of)
-        if frame.asks and not reports_over_time(passages[: self.settings.reader_depth * 2]):
+        if not reports_over_time(passages[: self.settings.reader_depth * 2]):
             frame = Timeframe(frame.as_of)  # one report (or none dated): nothing for time to choose between
+        else:
+            frame = replace(frame, stream=True)
         readings = self.read(state_question(text) if frame.story else text, passages, thorough=frame.asks)
+        if frame.stream and not frame.asks:
+            readings += self.read_newer(text, passages, readings)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
@@ -217,6 +225,8 @@ class Pipeline:
             return
         if prior:
             judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
+        if frame is not None and frame.stream and not asks:  # the other reports, judged for a revision of the lead
+            judged += self.judge.judge(question, evidence.readings[JUDGED:], len(evidence.readings))
         for j in judged:
             j.reading.passage.scores["confidence"] = round(j.confidence, 4)
         evidence.judged = tuple(judged)
@@ -239,16 +249,24 @@ class Pipeline:
         (up to the question's date) for the current state, the earliest for "first". Older reports that answered
         otherwise come along, newest first."""
         frame = evidence.timeframe
-        if frame is None or not frame.asks:
+        if frame is None or not (frame.asks or frame.stream) or not evidence.judged:
             return
         lead = evidence.judged[0]
         if lead.confidence < self.abstain_below or published_day(lead.reading.passage.published) is None:
             return  # no answer, or an undated one (not a report in a stream): time has nothing to choose
         dated = [(j, published_day(j.reading.passage.published)) for j in evidence.judged
-                 if j.reading.answerable >= REPORT_ANSWERS and j.reading.passage.published]  # fmt: skip
+                 if j.reading.answerable >= REPORT_ANSWERS and j.reading.passage.published
+                 and (j is lead or same_story(j))]  # fmt: skip
+        if not frame.asks:  # an event, asked with no word of time: the newest account of it, when one revised it
+            frame = replace(frame, want=LATEST, end=frame.as_of)  # a revision must be an answer on its own
+            dated = [(j, day) for j, day in dated if j is lead or j.confidence >= self.abstain_below]
         chosen = choose(frame, dated)
         if chosen is None:
             return
+        if not evidence.timeframe.asks and chosen is lead and not any(
+                day < published_day(lead.reading.passage.published)
+                and not same_answer(j.reading.text, lead.reading.text) for j, day in dated):  # fmt: skip
+            return  # nothing revised it and nothing older said otherwise: answered as any question
         self._lead(evidence, chosen)
         evidence.confidence = max(chosen.confidence, lead.confidence)  # the stream answers it; time says which
         when = published_day(chosen.reading.passage.published)
@@ -261,6 +279,20 @@ class Pipeline:
                 (r, day) for r, day in sorted(older, key=lambda pair: pair[1], reverse=True)
                 if not (normalize_answer(r.text) in seen or seen.add(normalize_answer(r.text)))
             )
+
+    def read_newer(self, question: str, passages: list[Passage], readings: list[ReadSpan]) -> list[ReadSpan]:
+        """The reports published after the one best answering, among the passages a question about time would
+        read, that the first reading left unread: a later report may revise the answer ("about 4,800 gallons",
+        after 4,200), and a question that names no time still wants the newest account."""
+        best = max(readings, key=lambda r: r.answerable, default=None)
+        since = published_day(best.passage.published) if best else None
+        if since is None:
+            return []
+        read = {r.passage.chunk_id for r in readings}
+        newer = [p for p in passages[: self.settings.reader_depth * 2]
+                 if p.chunk_id not in read and p.published and published_day(p.published) > since]  # fmt: skip
+        step = self.settings.reader_batch
+        return [r for lo in range(0, len(newer), step) for r in self.reader.read(question, newer[lo : lo + step])]
 
     def read(self, question: str, passages: list[Passage], thorough: bool = False) -> list[ReadSpan]:
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a

@@ -16,7 +16,7 @@ from rag.answering.llm import describe, load_llm, stream_chat
 from rag.answering.prompt import messages
 from rag.answering.verify import Verifier, is_refusal, parse_claims
 from rag.evidence import Evidence, elapsed_ms
-from rag.followup.conversation import Turn, resolve
+from rag.followup.conversation import Turn
 from rag.retrieval.support import SentenceScorer
 from rag.settings import Settings
 from rag.types import Answer
@@ -33,18 +33,13 @@ class GenerativeAnswerer:
         self.verifier = Verifier(scorer, settings.support_threshold, checker)
 
     def condense(self, question: str, history: list[Turn]) -> str:
-        """The follow-up ``question`` rewritten by the model into a standalone question, with llama-index's
-        condense-question prompt; the rule-based resolution when the model's reply is unusable."""
+        """The model's reply to llama-index's condense-question prompt for the follow-up ``question``
+        (:class:`rag.followup.resolver.LLMCondenser` checks it and falls back to the rules)."""
         from llama_index.core.chat_engine.condense_question import DEFAULT_PROMPT
 
         chat = "\n".join(f"Human: {t.question}\nAssistant: {t.answer}" for t in history)
         prompt = DEFAULT_PROMPT.format(chat_history=chat, question=question)
-        reply = "".join(stream_chat(self.llm, [("user", prompt)], self.settings.llm_timeout, self.where))
-        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
-        standalone = lines[0].strip("\"“”'") if lines else ""
-        if not standalone or len(standalone) > self.settings.max_question_chars:
-            return resolve(question, history).standalone
-        return standalone
+        return "".join(stream_chat(self.llm, [("user", prompt)], self.settings.llm_timeout, self.where))
 
     def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""

@@ -66,6 +66,7 @@ from rag.followup.mentions import (
     parse,
     proper,
     short,
+    words,
 )
 from rag.sentences import ABBREVIATIONS
 
@@ -79,41 +80,14 @@ PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PE
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP, "theirs": GROUP}  # fmt: skip
 POSSESSIVES = {"his", "hers", "its", "their", "theirs"}
 _POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
-# Nouns a demonstrative may use for the same event: "that deal" after "the merger with Rosneft".
-_EVENT_NOUNS = "deal merger acquisition takeover sale purchase agreement"
-_SAME_EVENT = [set(_EVENT_NOUNS.split(" "))]
-_AMOUNT_NOUNS = "money sum amount figure fee payment price cost total"
+_SAME_EVENT = [words("event_nouns")]  # nouns a demonstrative may use for one event: "that deal" → "the merger"
 _NOUN_KINDS = {
-    **dict.fromkeys(PLACE_NOUNS.split(" "), PLACE),
-    **dict.fromkeys(ORG_NOUNS.split(" "), ("ORG", "NORP")),
-    **dict.fromkeys(_AMOUNT_NOUNS.split(" "), (NUMBER,)),
+    **dict.fromkeys(PLACE_NOUNS, PLACE),
+    **dict.fromkeys(ORG_NOUNS, ("ORG", "NORP")),
+    **dict.fromkeys(words("amount_nouns"), (NUMBER,)),
 }
-_TITLES = {
-    "president",
-    "minister",
-    "general",
-    "chairman",
-    "chief",
-    "director",
-    "secretary",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "lord",
-    "lady",
-    "prince",
-    "king",
-    "queen",
-    "senator",
-    "governor",
-    "mayor",
-    "judge",
-    "retired",
-}
-_TIME_WORDS = {"now", "today", "then", "this year", "last year", "next year", "currently", "at the moment", "before",
-               "previously", "earlier", "originally", "at first", "later", "afterwards"}  # fmt: skip
+_TITLES = words("titles")
+_TIME_WORDS = words("time_words")
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
 
@@ -131,9 +105,21 @@ class Turn:
 @dataclass(frozen=True)
 class Resolution:
     question: str  # as asked
-    standalone: str  # as searched: equal to ``question`` when nothing needed resolving
+    standalone: str  # as read (and shown): equal to ``question`` when nothing was resolved
     referent: str | None = None  # what a reference was resolved to
-    rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis
+    rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis, llm, unresolved
+    context: str = ""  # words of the previous turn searched with the question when its reference was not resolved
+
+    @property
+    def search(self) -> str:
+        """What to retrieve with: the standalone question, with the previous turn's words when no referent was
+        sure enough to commit to (better a broader search than a confident wrong rewrite)."""
+        return f"{self.standalone} {self.context}" if self.context else self.standalone
+
+    @property
+    def keeps_articles(self) -> bool:
+        """Whether the previous turn's articles stay preferred: "What about the WTO?" may leave them."""
+        return self.rule != "ellipsis"
 
 
 def resolve(question: str, history: list[Turn]) -> Resolution:
@@ -153,13 +139,16 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
     if match and (focus := (match.group(1) or match.group(2)).strip()) and _is_phrase(focus):
         return _ellipsis(question, focus, history[-1].question)
     doc = parse(question)
+    referring = False  # the question refers to something no rule resolved
     for token in doc:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
+            referring = True
             if found := (_candidate(history, PLACE, question=question) or _proper_answer(history, avoid=PERSON)
                          or _candidate(history, THERE, question=question)):  # fmt: skip
                 return _replace(question, token, f"in {found.text}", found.text, "there")
         elif word in PERSONAL and token.tag_ in ("PRP", "PRP$") and not _expletive(token):
+            referring = True
             possessive = token.tag_ == "PRP$" or word in POSSESSIVES
             kinds = PERSONAL[word]
             found = _candidate(history, kinds, question=question, definite=possessive, singular=word in ("it", "its"))
@@ -177,6 +166,9 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
                 phrase = phrase if phrase.split()[0].lower() in ("a", "an", "the") else f"a {phrase}"
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
+    if referring:  # search with the previous turn too, and keep its articles preferred
+        said = f"{history[-1].question} {short(history[-1].answer)}"
+        return Resolution(question, question, rule="unresolved", context=said)
     return Resolution(question, question)
 
 
@@ -203,9 +195,9 @@ def _determined(token):
     doc = token.doc
     if token.dep_ == "det" and token.head.i == token.i + 1:
         return token.head
-    if (token.dep_ == "mark" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "NOUN"
-            and token.head.pos_ not in ("VERB", "AUX")):  # fmt: skip
-        return doc[token.i + 1]
+    if token.dep_ == "mark" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "NOUN" and (
+            token.head.pos_ not in ("VERB", "AUX") or doc[token.i + 1].tag_ == "NN"):  # fmt: skip
+        return doc[token.i + 1]  # a clause would need "that the studio": "that" before a bare singular noun is its det
     if (token.lower_ in ("that", "this") and token.pos_ == "PRON" and token.dep_ == "nsubj"
             and token.i + 1 < len(doc) and doc[token.i + 1].is_alpha):  # fmt: skip
         # "…considered that deal valid?", "What time does that record stand at?": with "the" for "that" the word

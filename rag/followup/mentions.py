@@ -7,10 +7,12 @@ reference means.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 # Kinds of candidate beside spaCy's entity labels.
 PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
@@ -21,28 +23,23 @@ NAMED = "NAMED"  # a name of two or three capitalised words tagged as no person 
 NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
 NUMERIC_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME", "ORDINAL"}
-# What kind of thing a demonstrative's noun names ("that region" → a place): general news vocabulary.
-PLACE_NOUNS = "region country nation state city town village area province county capital"
-_PLACE_NOUN_SET = set(PLACE_NOUNS.split(" "))
-_ORG_WORD_LIST = ("bank group corporation corp company council commission fund party union ministry agency "
-                  "association inc ltd plc gold oil gas energy press")  # fmt: skip
-_ORG_WORDS = set(_ORG_WORD_LIST.split(" "))  # words of a company's name, never of a person's
-ORG_NOUNS = ("company firm group bank business organisation organization agency party team club alliance bloc "
-             "union council government administration ministry")  # fmt: skip
-_ORG_NOUN_SET = set(ORG_NOUNS.split(" "))
-_GROUP_NOUNS = "family people public squad side board staff crew committee jury police opposition"
-_COLLECTIVE = _ORG_NOUN_SET | set(_GROUP_NOUNS.split(" "))  # one body that "they" may stand for
-# what a company is called in a question that asks for one: "Which Russian energy giant…?"
-_ORG_KIND_NOUN_LIST = ("giant producer firm newspaper paper outlet broadcaster network insurer lender carrier airline "
-                       "maker manufacturer operator exchange retailer supplier channel")  # fmt: skip
-_ORG_KIND_NOUNS = set(_ORG_KIND_NOUN_LIST.split(" "))
-# Nouns that name a person, so "Yukos's chief financial officer" can be "he".
-_PERSON_NOUN_LIST = ("officer executive chairman chairwoman president minister spokesman spokeswoman analyst "
-                     "economist boss founder director chief head leader manager owner man woman player coach envoy "
-                     "aide adviser advisor secretary governor senator general lawyer judge billionaire tycoon "
-                     "investor trader banker candidate")  # fmt: skip
-PERSON_NOUNS = set(_PERSON_NOUN_LIST.split(" "))
-QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why"}
+WORDS_FILE = Path(__file__).with_name("words.json")
+
+
+@cache
+def words(name: str) -> frozenset[str]:
+    """A word list of ``words.json`` (a multi-word entry is separated by "|", single words by spaces)."""
+    text = json.loads(WORDS_FILE.read_text(encoding="utf-8"))[name]
+    return frozenset(text.split("|") if "|" in text else text.split())
+
+
+PLACE_NOUNS = words("place_nouns")  # what kind of thing a demonstrative's noun names ("that region" → a place)
+_ORG_WORDS = words("org_words")  # words of a company's name, never of a person's
+ORG_NOUNS = words("org_nouns")
+_COLLECTIVE = ORG_NOUNS | words("group_nouns")  # one body that "they" may stand for
+_ORG_KIND_NOUNS = words("org_kind_nouns")  # what a company is called in a question asking for one: "Which airline…?"
+PERSON_NOUNS = words("person_nouns")  # nouns that name a person, so "Yukos's chief financial officer" can be "he"
+QUESTION_WORDS = words("question_words")
 # a candidate's role in its turn, most central first; ASIDE: a name inside an answer that is a clause or an
 # explanation ("to punish Mikhail Khodorkovsky for backing the opposition"), after the question's own names
 ANSWER, SUBJECT, POSSESSOR, OTHER, ASIDE = range(5)
@@ -92,16 +89,23 @@ def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
         doc = parse(answer)
         # the answer's kind is that of the name at its head ("China's National Petroleum Corporation": ORG)
         whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
-        phrase = _is_noun_phrase(doc)
+        phrase, typed = _is_noun_phrase(doc), False
         if len(answer.split()) <= 8 and phrase:  # the short answer is the referent ("Keith Kellogg")
             numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
             labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
-            if (kind := _asked_kind(question)) and kind not in labels and proper(answer):
-                labels = (*labels, kind)  # "Who is Ukraine's richest man?" → "Rinat Akhmetov": a person
+            if (kind := _asked_kind(question)) and labels != (NUMBER,) and proper(answer):
+                # the question says what its answer is, more surely than a small tagger reading a bare name:
+                # "Who founded Jet Airways?" → "Naresh Goya" is a person (tagged ORG), "In which county…?" → "Surrey"
+                # a place (tagged PERSON); a company's word or an acronym keeps "Who bought Yukos?" a company
+                company = "ORG" in labels and (_company_name(answer) or kind == "ORG")
+                kind = "PERSON" if kind == NAMED else kind
+                labels, typed = ((kind, "ORG") if company and kind != "ORG" else (kind,)), True
             out.append(Candidate(answer, labels, ANSWER, plural(doc[:])))
-        # the longest names first: "Keith Kellogg" before a stray "Gen"
+        # the longest names first: "Keith Kellogg" before a stray "Gen"; when the question said what the answer is,
+        # not the name that ends it again under the tagger's kind ("Goya", tagged a company, of "Naresh Goya")
         out += [Candidate(_name(e), _labels(e), OTHER if phrase else ASIDE, plural(e))
-                for e in sorted(doc.ents, key=lambda e: -len(e.text)) if not _modifier(e)]  # fmt: skip
+                for e in sorted(doc.ents, key=lambda e: -len(e.text)) if not _modifier(e)
+                and not (typed and _name(e).split()[-1] == answer.split()[-1])]  # fmt: skip
     asked = parse(question)
     out += [Candidate(_name(e), _labels(e), _role(e.root), plural(e)) for e in map(_whole_name, asked.ents)
             if not (len(e) > 1 and has_verb(e)) and not _modifier(e)]  # fmt: skip
@@ -111,7 +115,7 @@ def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
                 and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
             # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
             head = chunk.root.text.lower()
-            labels = (ROLE_NOUN,) if head in PERSON_NOUNS else ("ORG",) if head in _ORG_NOUN_SET else (NOUN,)
+            labels = (ROLE_NOUN,) if head in PERSON_NOUNS else ("ORG",) if head in ORG_NOUNS else (NOUN,)
             out.append(Candidate(text, labels, _role(chunk.root), plural(chunk)))
         elif chunk.root.pos_ == "PROPN" and not chunk.ents and proper(name := _phrase(chunk)):
             # a name the tagger missed ("Group Menatep"): a company when a word says so, else perhaps one
@@ -175,15 +179,26 @@ def _asked_kind(question: str) -> str | None:
     noun = asked_noun(question)
     if noun in PERSON_NOUNS:
         return NAMED
-    if noun in _ORG_NOUN_SET or noun in _ORG_KIND_NOUNS:
+    if noun in ORG_NOUNS or noun in _ORG_KIND_NOUNS:
         return "ORG"
-    return "GPE" if noun in _PLACE_NOUN_SET else None
+    return "GPE" if noun in PLACE_NOUNS else None
 
 
 def asked_noun(question: str) -> str:
     """The noun a "Which …?"/"What …?" question asks for ("Which gas monopoly…?" → "monopoly"), or ""."""
-    wh = next((t for t in parse(question) if t.lower_ in ("which", "what") and t.dep_ == "det"), None)
-    return wh.head.lower_ if wh else ""
+    doc = parse(question)
+    wh = next((t for t in doc if t.lower_ in ("which", "what") and t.dep_ in ("det", "pobj", "dobj", "nsubj")), None)
+    if wh is None:
+        return ""
+    if wh.dep_ == "det":
+        return wh.head.lower_
+    run = []  # "In which county is…", parsed with "which" as the object: the words after it up to their noun
+    for token in doc[wh.i + 1 :]:
+        if token.pos_ not in ("ADJ", "NOUN", "PROPN"):
+            break
+        run.append(token)
+    nouns = [t for t in run if t.pos_ == "NOUN"]
+    return nouns[-1].lower_ if nouns else ""
 
 
 def short(answer: str) -> str:
@@ -212,6 +227,12 @@ def _labels(entity) -> tuple[str, ...]:
     ):  # fmt: skip
         return (entity.label_, NAMED)
     return (entity.label_,)
+
+
+def _company_name(name: str) -> bool:
+    """An acronym ("CNPC") or a name ending in a company's word ("Alfa Bank")."""
+    words = name.split()
+    return bool(re.fullmatch(r"[A-Z]{2,6}", name)) or (len(words) > 1 and words[-1].lower() in _ORG_WORDS)
 
 
 def _is_noun_phrase(doc) -> bool:

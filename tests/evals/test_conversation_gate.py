@@ -66,3 +66,23 @@ def test_the_development_set_is_apart_from_the_eval_set():
     shared = {c.id: opening[_opening(c)] for c in dev if _opening(c) in opening}
     assert shared == SHARED_OPENINGS
     assert {f.pattern for c in dev for f in c.follow_ups} == {f.pattern for c in held for f in c.follow_ups}
+
+
+def test_the_fresh_sets_share_no_article_with_each_other_or_with_the_articles_the_rules_were_written_on():
+    """The fresh sets judge whether the resolver works on articles it was never written on: their dev and held-out
+    halves are split by article (and by dated story), and neither uses an article of the old sets."""
+    from evals.conversations import CONVERSATIONS, load_conversations
+
+    fresh_dev = load_conversations(CONVERSATIONS.with_name("conversations_fresh_dev.jsonl"))
+    fresh_held = load_conversations(CONVERSATIONS.with_name("conversations_fresh_heldout.jsonl"))
+    old = _articles(load_conversations(CONVERSATIONS)) | _articles(
+        load_conversations(CONVERSATIONS.with_name("conversations_dev.jsonl")))
+    assert sum(len(c.follow_ups) for c in fresh_held) >= 60 and sum(len(c.follow_ups) for c in fresh_dev) >= 60
+    assert None not in _articles(fresh_dev) | _articles(fresh_held)
+    assert not _articles(fresh_dev) & _articles(fresh_held)
+    assert not (_articles(fresh_dev) | _articles(fresh_held)) & old
+
+    def stories(conversations):
+        return {a.split("/")[1] for a in _articles(conversations) if a.startswith("time/")}
+
+    assert stories(fresh_dev) and not stories(fresh_dev) & stories(fresh_held)

@@ -67,10 +67,8 @@ def test_references_are_resolved(question, history, standalone, rule):
         ("What had it discussed internally?",
          [Turn("Who will the Biden administration leave the next steps up to?", "the incoming Trump administration")],
          "What had the Biden administration discussed internally?"),
-        # the answer to "Which Russian energy giant…?" is a company, though the tagger knows no "Gazprom"
-        ("Who is its chairman?",
-         [Turn("Which Russian energy giant will lead the deals with India's ONGC?", "Gazprom")],
-         "Who is Gazprom's chairman?"),
+        # (two cases pinned words written for single examples of the first corpus, "giant" as a company noun and
+        # "gold" as a company's word: removed with those words, which changed no set's resolution; evals/resolution.py)
         # "How profitable is it?" refers; "how cold does it get" does not
         ("How profitable is it?", [Turn("Which steel mill is the review's first target?", "Krivorizhstal")],
          "How profitable is Krivorizhstal?"),
@@ -80,9 +78,6 @@ def test_references_are_resolved(question, history, standalone, rule):
          "Which of Standard & Poor's analysts wrote the report?"),
         ("Who is its Paris lawyer?", [Turn("Where is Group Menatep based?", "Gibraltar")],
          "Who is Group Menatep's Paris lawyer?"),
-        # "Highland Gold", tagged a place, ends in a company's word: its possessor beats a name in the answer
-        ("Who is its deputy chairman?", [Turn("What's Highland Gold's motto?", "Bringing Russia's Gold to Market")],
-         "Who is Highland Gold's deputy chairman?"),
         ("Who is its chief analyst?", [Turn("Which agency raised Russia's rating?", "Standard & Poor's")],
          "Who is Standard & Poor's chief analyst?"),
         # a noun phrase said in two turns is the conversation's topic, ahead of a one-word name
