@@ -24,6 +24,7 @@ from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
 from rag.followup.history import check_history
 from rag.followup.resolver import LLMCondenser, Resolver, RuleResolver
+from rag.judging.answer_types import wanted
 from rag.judging.confidence import JUDGED, Judge, Judged, abstention_point, load_calibrator
 from rag.limits import check_top_k
 from rag.question import normalize_answer, same_answer, validate
@@ -184,10 +185,10 @@ class Pipeline:
         frame = timeframe(text, as_of)
         if not reports_over_time(passages[: self.settings.reader_depth * 2]):
             frame = Timeframe(frame.as_of)  # one report (or none dated): nothing for time to choose between
-        else:
-            frame = replace(frame, stream=True)
+        else:  # counts and amounts are what later reports revise most ("4,800 gallons", after 4,200)
+            frame = replace(frame, stream=True, revise=not frame.asks and wanted(text) == "number")
         readings = self.read(state_question(text) if frame.story else text, passages, thorough=frame.asks)
-        if frame.stream and not frame.asks:
+        if frame.revise:
             readings += self.read_newer(text, passages, readings)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
@@ -225,7 +226,7 @@ class Pipeline:
             return
         if prior:
             judged.sort(key=lambda j: -(j.confidence + prior.get(j.reading.passage.chunk_id, 0.0)))
-        if frame is not None and frame.stream and not asks:  # the other reports, judged for a revision of the lead
+        if frame is not None and frame.revise:  # the other reports, judged for a revision of the lead
             judged += self.judge.judge(question, evidence.readings[JUDGED:], len(evidence.readings))
         for j in judged:
             j.reading.passage.scores["confidence"] = round(j.confidence, 4)
@@ -249,7 +250,7 @@ class Pipeline:
         (up to the question's date) for the current state, the earliest for "first". Older reports that answered
         otherwise come along, newest first."""
         frame = evidence.timeframe
-        if frame is None or not (frame.asks or frame.stream) or not evidence.judged:
+        if frame is None or not (frame.asks or frame.revise) or not evidence.judged:
             return
         lead = evidence.judged[0]
         if lead.confidence < self.abstain_below or published_day(lead.reading.passage.published) is None:
@@ -259,7 +260,8 @@ class Pipeline:
                  and (j is lead or same_story(j))]  # fmt: skip
         if not frame.asks:  # an event, asked with no word of time: the newest account of it, when one revised it
             frame = replace(frame, want=LATEST, end=frame.as_of)  # a revision must be an answer on its own
-            dated = [(j, day) for j, day in dated if j is lead or j.confidence >= self.abstain_below]
+            dated = [(j, day) for j, day in dated if j is lead or (j.confidence >= self.abstain_below
+                                                                  and any(c.isdigit() for c in j.reading.text))]
         chosen = choose(frame, dated)
         if chosen is None:
             return

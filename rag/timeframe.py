@@ -57,7 +57,8 @@ class Timeframe:
     want: str | None = None
     said: str | None = None  # the question's words that set the range
     story: bool = False  # it asks what happened or how something changed: a dated brief answers it
-    stream: bool = False  # the passages hold reports from several days: a later one may revise an earlier answer
+    stream: bool = False  # the passages hold reports from several days
+    revise: bool = False  # no time asked, over a stream, for a count or an amount: a later report may revise it
 
     @property
     def asks(self) -> bool:
