@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing, nullcontext
 
@@ -75,13 +76,17 @@ class Service:
     def _events(self, question: str, mode: str, **options) -> Iterator[str | Answer]:
         """A question is admitted or refused at once (:class:`~ui.admission.Admission`); retrieval, reading and
         verification run in one of the worker slots; an LLM writes outside them, so other questions are answered
-        meanwhile. An in-process GGUF model is not thread-safe: it gets a lock of its own."""
+        meanwhile. An in-process GGUF model is not thread-safe: it gets a lock of its own. The wait for a worker is the
+        answer's ``queue`` timing (``total`` is the pipeline's own time)."""
         with self.admission.request():
             pipeline = self.pipeline()
             if mode == "generative":
                 pipeline.generative()  # LLMNotConfigured before any work
+            waiting = time.perf_counter()
             with self.admission.worker():
+                queued = round((time.perf_counter() - waiting) * 1000, 2)
                 evidence = pipeline.prepare(question, **options)
+            evidence.timings["queue"] = queued  # a slow answer that only waited for a worker says so in its log line
             gguf = mode == "generative" and self.settings.llm_gguf and not self.settings.llm_url
             with self._llm_lock if gguf else nullcontext():
                 yield from pipeline.events(evidence, mode, self.admission.worker())
