@@ -92,6 +92,17 @@ def write_json_article(path: Path, **fields) -> Path:
     return path
 
 
+def write_harbour_and_bridge(folder: Path) -> Path:
+    """Two small dated articles with a source each, beside which the seed article is indexed in several tests."""
+    write_json_article(folder / "harbour.json", id="harbour", title="Harbour reopens", source="Coast Gazette",
+                       published="2024-03-04", text="The harbour of Port Elm reopened on Monday after a "
+                       "three-week closure. Mayor Ana Duarte said the repairs cost 4.2 million euros.")  # fmt: skip
+    write_json_article(folder / "bridge.json", id="bridge", title="Bridge opens", source="River Times",
+                       published="2023-06-01", text="The new river bridge in Lindholm opened to cyclists. "
+                       "Engineer Tomas Berg designed the 320-metre bridge.")  # fmt: skip
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seed_home(tmp_path_factory) -> Path:
     """A home with seeds/ indexed, shared by the tests that only read it."""

@@ -25,7 +25,7 @@ from rag.errors import StoreError
 from rag.pipeline import Pipeline
 from rag.retrieval.store import Store
 from rag.settings import Settings
-from tests.conftest import SEEDS, write_articles, write_json_article
+from tests.conftest import SEEDS, write_articles, write_harbour_and_bridge
 
 pytestmark = pytest.mark.slow
 
@@ -43,12 +43,7 @@ FEEDS = {"feeds": [{"url": "https://news.example/feed.rss", "origin": "api", "po
 
 
 def write_extra(folder: Path) -> Path:
-    write_json_article(folder / "harbour.json", id="harbour", title="Harbour reopens", source="Coast Gazette",
-                       published="2024-03-04", text="The harbour of Port Elm reopened on Monday after a "
-                       "three-week closure. Mayor Ana Duarte said the repairs cost 4.2 million euros.")  # fmt: skip
-    write_json_article(folder / "bridge.json", id="bridge", title="Bridge opens", source="River Times",
-                       published="2023-06-01", text="The new river bridge in Lindholm opened to cyclists. "
-                       "Engineer Tomas Berg designed the 320-metre bridge.")  # fmt: skip
+    write_harbour_and_bridge(folder)
     # no title: one is derived from the text (what the migration tests strip back to the older format)
     write_articles(folder, {"ferry.txt": "The ferry captain, Ines Moreau, retired in May after thirty years "
                                          "on the Saltash crossing. Her last trip was on a calm morning."})  # fmt: skip

@@ -10,7 +10,7 @@ from rag.pipeline import Pipeline
 from rag.retrieval.retriever import Filters
 from rag.retrieval.store import Store
 from rag.settings import Settings
-from tests.conftest import SEEDS, write_articles, write_json_article
+from tests.conftest import SEEDS, write_articles, write_harbour_and_bridge, write_json_article
 
 pytestmark = pytest.mark.slow
 
@@ -24,12 +24,7 @@ REFERENCE_QUOTE = (
 def pipeline(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     extra = tmp_path_factory.mktemp("extra")
-    write_json_article(extra / "harbour.json", id="harbour", title="Harbour reopens", source="Coast Gazette",
-                       published="2024-03-04", text="The harbour of Port Elm reopened on Monday after a "
-                       "three-week closure. Mayor Ana Duarte said the repairs cost 4.2 million euros.")  # fmt: skip
-    write_json_article(extra / "bridge.json", id="bridge", title="Bridge opens", source="River Times",
-                       published="2023-06-01", text="The new river bridge in Lindholm opened to cyclists. "
-                       "Engineer Tomas Berg designed the 320-metre bridge.")  # fmt: skip
+    write_harbour_and_bridge(extra)
     settings = Settings(home=home)
     index_paths([SEEDS, extra], settings)
     return Pipeline(settings)
