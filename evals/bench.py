@@ -258,6 +258,70 @@ def bench_startup(args: argparse.Namespace) -> None:
                        "serving RSS (MB)": round(rss)}], f"Start-up (CPU: {cpu_name()})"))  # fmt: skip
 
 
+FEED = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour wire</title><link>{base}/</link>'
+        "<item><title>Ferry route to Skelby reopens</title><link>{base}/news/ferry</link><guid>{base}/news/ferry</guid>"
+        "<pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate><description>The ferry between Arnholm and Skelby reopened "
+        "on Monday after repairs to the pier. Harbour master Ilse Varga said the crossing will run every forty "
+        "minutes.</description></item></channel></rss>")
+
+
+def bench_feedpoll(args: argparse.Namespace) -> None:
+    """What polling an unchanged feed costs: the poll path of ``rag serve`` (a conditional fetch, then indexing
+    whatever came) against a local feed server that answers If-None-Match with 304."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from index.build import index_loaded
+    from index.web import load_urls
+
+    seen = {"requests": 0, "bodies": 0, "bytes": 0}
+
+    class Feed(BaseHTTPRequestHandler):
+        def log_message(self, *_args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            seen["requests"] += 1
+            body = FEED.format(base=f"http://127.0.0.1:{self.server.server_address[1]}").encode()
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.end_headers()
+                return
+            seen["bodies"] += 1
+            seen["bytes"] += len(body)
+            self.send_response(200)
+            for name, value in (("Content-Type", "application/rss+xml"), ("ETag", '"v1"'),
+                                ("Content-Length", str(len(body)))):  # fmt: skip
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    workdir = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    settings = load_settings(home=workdir)
+
+    def poll() -> float:
+        started = time.perf_counter()
+        index_loaded(load_urls([url], settings, allow_private=True), settings)
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        first_ms = poll()
+        before = dict(seen)
+        times = [poll() for _ in range(args.polls)]
+    finally:
+        server.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+    rows = [{"poll": "first (the feed and its item's page, embedded)", "ms": round(first_ms, 1),
+             "requests": before["requests"], "feed bytes": before["bytes"]},
+            {"poll": f"unchanged, p50 of {args.polls}", "ms": round(sorted(times)[len(times) // 2], 1),
+             "requests": (seen["requests"] - before["requests"]) / args.polls,
+             "feed bytes": (seen["bytes"] - before["bytes"]) / args.polls}]  # fmt: skip
+    print(text_table(rows, f"Feed poll (CPU: {cpu_name()})"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -278,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
                    "before the reader: the previous answer path's cost")  # fmt: skip
     p.add_argument("--seed", type=int, default=13)
     p.set_defaults(func=bench_query)
+    p = sub.add_parser("feedpoll", help="what polling an unchanged feed costs (requests, bytes, ms)")
+    p.add_argument("--polls", type=int, default=9)
+    p.set_defaults(func=bench_feedpoll)
     p = sub.add_parser("startup", help="time from `rag serve` to the first answer")
     p.set_defaults(func=bench_startup)
     args = parser.parse_args(argv)
