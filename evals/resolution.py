@@ -57,6 +57,7 @@ ABLATIONS: dict[str, Callable[[], list]] = {
     "demonstratives": lambda: [mock.patch.object(rules, "_demonstrative", _never)],
     "expletive it": lambda: [mock.patch.object(rules, "_expletive", lambda token: token.dep_ == "expl")],
     "previous answer as a name": lambda: [mock.patch.object(rules, "_proper_answer", _never)],
+    "there after a where-answer": lambda: [mock.patch.object(rules, "_where_answer", _never)],
     "topic phrase said twice": lambda: [mock.patch.object(rules, "_kind",
                                                           lambda c, kinds, mentions: next((k for k in kinds if k in c.labels), None))],  # noqa: E501
     "same-event nouns": lambda: [mock.patch.object(rules, "_SAME_EVENT", [])],

@@ -144,6 +144,8 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
         word = token.text.lower()
         if word == "there" and token.dep_ != "expl":
             referring = True
+            if place := _where_answer(history[-1]):  # "Where did…?" → "at Barcelona": "there" is that place
+                return _replace(question, token, place, place, "there")
             if found := (_candidate(history, PLACE, question=question) or _proper_answer(history, avoid=PERSON)
                          or _candidate(history, THERE, question=question)):  # fmt: skip
                 return _replace(question, token, f"in {found.text}", found.text, "there")
@@ -265,6 +267,16 @@ def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = 
     if all(w in ABBREVIATIONS or w in _TITLES for w in words):
         return False
     return not (definite and PHRASE in candidate.labels and words[0] in ("a", "an"))
+
+
+def _where_answer(turn: Turn) -> str | None:
+    """The answer to a "Where …?" question when it is a place phrase ("at Barcelona", "in Houston"): what "there"
+    means next, preposition and all."""
+    answer = short(turn.answer)
+    located = re.match(r"(?:at|in|on|near|outside|inside)\s+\S", answer, re.I)
+    if re.match(r"\s*where\b", turn.question, re.I) and located and len(answer.split()) <= 8:
+        return answer[0].lower() + answer[1:]
+    return None
 
 
 def _proper_answer(history: list[Turn], avoid: tuple[str, ...] = ()) -> Candidate | None:

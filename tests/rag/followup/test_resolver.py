@@ -41,3 +41,10 @@ def test_the_condenser_uses_the_model_reply_and_falls_back_to_the_rules_when_it_
         fallback = condenser.resolve("What job did Trump pick him for?", KELLOGG)
         assert (fallback.standalone, fallback.rule) == ("What job did Trump pick Keith Kellogg for?", "pronoun")
     assert LLMCondenser(lambda q, t: 1 / 0, 300).resolve("Who?", []).standalone == "Who?"  # no turns: not asked
+
+
+def test_there_after_a_where_answer_is_that_place_preposition_and_all():
+    turns = [Turn("Where did the nurses picket when they walked out?", "At the main entrance on Larch Avenue")]
+    resolution = RuleResolver().resolve("Who arrived there by bus?", turns)
+    assert resolution.standalone == "Who arrived at the main entrance on Larch Avenue by bus?"
+    assert resolution.rule == "there"
