@@ -64,6 +64,7 @@ from rag.followup.mentions import (
     collective,
     has_verb,
     parse,
+    plural,
     proper,
     short,
     words,
@@ -403,7 +404,47 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     for word in ("the", "in", "on", "at", "for", "of"):  # "…in 2000?" + "And in 2001?": one "in", not two
         if focus.lower().startswith(word + " ") and before.lower().endswith(" " + word + " "):
             focus = focus[len(word) + 1 :]
-    return Resolution(question, before + focus + after, focus, "ellipsis")
+    if "DATE" in labels and focus.lower() in _TIME_WORDS:
+        return Resolution(question, _retensed(before, focus, after), focus, "ellipsis")
+    return Resolution(question, _agree(before, focus) + focus + after, focus, "ellipsis")
+
+
+_PRESENT, _PAST = {"now", "today", "currently", "at the moment"}, {"before", "previously", "earlier", "at first"}
+_TO_PRESENT, _TO_PAST = {"was": "is", "were": "are"}, {"has": "had", "have": "had", "is": "was", "are": "were"}
+
+
+def _retensed(before: str, when: str, after: str) -> str:
+    """A time word swapped in sets the tense: "What was it worth in 2003?" + "And now?" → "What is it worth now?";
+    "How has S&P now classed the bonds?" + "And before?" → "How had S&P classed the bonds before?" (an adverb
+    of the past goes to the end of the clause)."""
+    swap = _TO_PRESENT if when.lower() in _PRESENT else _TO_PAST if when.lower() in _PAST else {}
+    words = before.split(" ")
+    verb = next((i for i, w in enumerate(words) if w.lower() in swap), None)
+    if verb is not None:
+        word = swap[words[verb].lower()]
+        words[verb] = word.capitalize() if words[verb][:1].isupper() else word
+    before = " ".join(words)
+    if when.lower() in _PAST and after.strip(" ?"):  # mid-clause: "…has before classed…" reads "…had classed … before"
+        return f"{before.rstrip()} {after.strip().rstrip('?').strip()} {when}?"
+    return before + when + after
+
+
+_AGREEMENT = {"are": "is", "were": "was", "have": "has", "do": "does"}
+
+
+def _agree(before: str, subject: str) -> str:
+    """The verb just before a swapped-in subject agrees with it: "How big are Russia's reserves?" + "And the
+    foreign public debt?" → "How big is Russia's foreign public debt?"."""
+    words = before.rstrip().rsplit(" ", 1)
+    if len(words) != 2 or not subject.strip():
+        return before
+    verb = words[1].lower()
+    singular = {v: k for k, v in _AGREEMENT.items()}
+    wanted = singular.get(verb, verb) if plural(parse(subject)[:]) else _AGREEMENT.get(verb, verb)
+    if wanted == verb:
+        return before
+    wanted = wanted.capitalize() if words[1][:1].isupper() else wanted
+    return f"{words[0]} {wanted} "
 
 
 def _replace(question: str, token, text: str, referent: str, rule: str) -> Resolution:
