@@ -247,7 +247,8 @@ class Pipeline:
     def date(self, evidence: Evidence) -> None:
         """When the question asks about time and the best answer comes from a dated report, the report it means
         among those that answer it (the reader's answerability at least :data:`REPORT_ANSWERS`) leads: the newest
-        (up to the question's date) for the current state, the earliest for "first". Older reports that answered
+        (up to the question's date) for the current state, the earliest for "first"; for a count or an amount asked
+        with no word of time, a newer report's confident figure revises the lead's. Older reports that answered
         otherwise come along, newest first."""
         frame = evidence.timeframe
         if frame is None or not (frame.asks or frame.revise) or not evidence.judged:
@@ -258,8 +259,8 @@ class Pipeline:
         dated = [(j, published_day(j.reading.passage.published)) for j in evidence.judged
                  if j.reading.answerable >= REPORT_ANSWERS and j.reading.passage.published
                  and (j is lead or same_story(j))]  # fmt: skip
-        if not frame.asks:  # an event, asked with no word of time: the newest account of it, when one revised it
-            frame = replace(frame, want=LATEST, end=frame.as_of)  # a revision must be an answer on its own
+        if not frame.asks:  # a count or an amount, asked with no word of time: the newest figure, when one revised
+            frame = replace(frame, want=LATEST, end=frame.as_of)  # it; a revision must be a figure on its own
             dated = [(j, day) for j, day in dated if j is lead or (j.confidence >= self.abstain_below
                                                                   and any(c.isdigit() for c in j.reading.text))]
         chosen = choose(frame, dated)
@@ -284,8 +285,8 @@ class Pipeline:
 
     def read_newer(self, question: str, passages: list[Passage], readings: list[ReadSpan]) -> list[ReadSpan]:
         """The reports published after the one best answering, among the passages a question about time would
-        read, that the first reading left unread: a later report may revise the answer ("about 4,800 gallons",
-        after 4,200), and a question that names no time still wants the newest account."""
+        read, that the first reading left unread: a later report may revise a figure ("about 4,800 gallons", after
+        4,200), and a question for a count that names no time still wants the newest one."""
         best = max(readings, key=lambda r: r.answerable, default=None)
         since = published_day(best.passage.published) if best else None
         if since is None:
