@@ -19,7 +19,6 @@ from unittest import mock
 
 from evals.conversations import CONVERSATIONS, Conversation, load_conversations, resolution_correct
 from rag.followup import conversation as rules
-from rag.followup import mentions
 from rag.followup.conversation import Turn
 from rag.followup.resolver import Resolver, RuleResolver
 
@@ -62,11 +61,6 @@ ABLATIONS: dict[str, Callable[[], list]] = {
                                                           lambda c, kinds, mentions: next((k for k in kinds if k in c.labels), None))],  # noqa: E501
     "same-event nouns": lambda: [mock.patch.object(rules, "_SAME_EVENT", [])],
     "noun kinds (that region → a place)": lambda: [mock.patch.object(rules, "_NOUN_KINDS", {})],
-    "titles are no referent": lambda: [mock.patch.object(rules, "_TITLES", frozenset())],
-    "company-name words": lambda: [mock.patch.object(mentions, "_ORG_WORDS", frozenset())],
-    "company kind nouns": lambda: [mock.patch.object(mentions, "_ORG_KIND_NOUNS", frozenset())],
-    "person nouns (role as he)": lambda: [mock.patch.object(mentions, "PERSON_NOUNS", frozenset())],
-    "collective nouns (they)": lambda: [mock.patch.object(mentions, "_COLLECTIVE", frozenset())],
 }
 
 

@@ -20,16 +20,15 @@ batch first measures how the rules carry over:
   administration", "London-listed"), nor a name whose last word the question says ("Where did he beat
   Saulnier?"); "how cold does it get" has no referent, "how profitable is it" has. The small tagger errs on
   names, so a one-word "person" ("Yukos") may also be "it", a two- or three-word capitalised "organisation"
-  ("Oleg Rybachuk") may be "he" when no person is named, "he" may be a phrase naming a role ("Yukos's chief
-  financial officer"), a name it cuts short runs on ("Group" → "Group Menatep"), a capitalised name it misses is
-  still a candidate, and an acronym ("CNPC") or a name ending in a company's word ("Highland Gold") is a company.
+  ("Oleg Rybachuk") may be "he" when no person is named, a name it cuts short runs on ("Group" → "Group
+  Menatep"), a capitalised name it misses is still a candidate, and an acronym ("CNPC") is a company.
 - there → "in X" for a place (or the previous short answer when it is a name, or an event);
 - that/this/these/those + noun → the longest phrase with the same noun, or for an event another word for it
   ("that deal" → "the merger with Rosneft"), in an earlier turn, or the answer's when the question asked "Whose
-  …?"; the answer itself when the question asked for it ("Which gas monopoly…?" → "that monopoly" is Gazprom,
-  "What kind of deal…?" → "that kind of deal" is "a loan-for-oil deal"); else the previous answer when it
-  describes the thing ("that region" → "Europe"), or owns it when it is a name ("that study" → "the Centre for
-  Economic Policy Research's study"); else "X's noun" ("that sale" → "Krivorizhstal's sale");
+  …?"; the answer itself when the question asked for it ("Which gas monopoly…?" →
+  "that monopoly" is Gazprom, "What kind of deal…?" → "that kind of deal" is "a loan-for-oil deal"); else the
+  previous answer when it describes the thing ("that region" → "Europe"), or owns it when it is a name ("that
+  study" → "the Centre for Economic Policy Research's study"); else "X's noun" ("that sale" → "Krivorizhstal's sale");
 - "What about X?" / "And X?" (a phrase, not a clause) → the previous question with its phrase of X's
   preposition ("against the yen" for "against the euro"), its entity of X's kind, its time word ("And before?"
   after "…now classed…?"), or, for a phrase that names no entity, its last noun phrase, replaced by X; "And the
@@ -56,12 +55,10 @@ from rag.followup.mentions import (
     PHRASE,
     PLACE_NOUNS,
     QUESTION_WORDS,
-    ROLE_NOUN,
     UNSURE,
     Candidate,
     asked_noun,
     candidates,
-    collective,
     has_verb,
     parse,
     plural,
@@ -72,7 +69,7 @@ from rag.followup.mentions import (
 from rag.sentences import ABBREVIATIONS
 
 # What each reference may stand for, in order of preference: entity labels and the kinds of rag.followup.mentions.
-PERSON = ("PERSON", NAMED, ROLE_NOUN)
+PERSON = ("PERSON", NAMED)
 THING = ("ORG", "PRODUCT", "FAC", "EVENT", "LAW", "WORK_OF_ART", PHRASE, UNSURE, "GPE", "LOC", NOUN)
 GROUP = (PHRASE, "ORG", "NORP", "GPE", NOUN, "PERSON")
 PLACE = ("GPE", "LOC", "FAC")
@@ -87,7 +84,6 @@ _NOUN_KINDS = {
     **dict.fromkeys(ORG_NOUNS, ("ORG", "NORP")),
     **dict.fromkeys(words("amount_nouns"), (NUMBER,)),
 }
-_TITLES = words("titles")
 _TIME_WORDS = words("time_words")
 DEMONSTRATIVES = {"that", "this", "these", "those"}
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
@@ -227,7 +223,7 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     newest turn only.
 
     Never a name the ``question`` itself says ("What share of Ukraine's imports does it supply?": "it" is not
-    Ukraine), never a bare title ("Gen", "President"); when ``definite`` (a possessor) never an indefinite
+    Ukraine), never a bare abbreviation ("Gen"); when ``definite`` (a possessor) never an indefinite
     phrase ("a treaty's parent company"), and when ``singular`` ("it", "its") never "foreigners" or two things
     joined by "and"."""
     said = question.lower()
@@ -239,8 +235,7 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
         return newest[0]
     plural = kinds == GROUP  # "they", "them", "their": a plural or a body ("the administration") before a thing
     mentions = Counter(text for found in turns for text in {c.text.lower() for c in found})  # turns saying it
-    ranked = [(plural and not (c.plural or collective(c.text)), kinds.index(kind), back, -mentions[c.text.lower()],
-               c.role, c)
+    ranked = [(plural and not c.plural, kinds.index(kind), back, -mentions[c.text.lower()], c.role, c)
               for back, found in enumerate(turns) for c in found if (kind := _kind(c, kinds, mentions))]  # fmt: skip
     return min(ranked, key=lambda r: r[:5])[5] if ranked else None
 
@@ -265,7 +260,7 @@ def _fits(candidate: Candidate, question: str, definite: bool, singular: bool = 
     if question and proper(candidate.text) and re.search(rf"\b{re.escape(text.split()[-1])}\b", question):
         return False  # "Where did he beat Saulnier?": "he" is not Cyril Saulnier
     words = [w.strip(".").lower() for w in candidate.text.split()]
-    if all(w in ABBREVIATIONS or w in _TITLES for w in words):
+    if all(w in ABBREVIATIONS for w in words):
         return False
     return not (definite and PHRASE in candidate.labels and words[0] in ("a", "an"))
 

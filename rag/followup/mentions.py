@@ -18,7 +18,6 @@ from pathlib import Path
 PHRASE = "PHRASE"  # a short answer that names no entity ("the incoming Trump administration")
 NOUN = "NOUN"  # a noun phrase of an earlier question: the weakest candidate
 UNSURE = "UNSURE"  # a one-word name tagged as a person, which may be a company
-ROLE_NOUN = "ROLE_NOUN"  # a phrase naming a person by role: "Yukos's chief financial officer"
 NAMED = "NAMED"  # a name of two or three capitalised words tagged as no person ("Oleg Rybachuk": ORG)
 NUMBER = "NUMBER"  # an answer that is a quantity ("$8bn", "30% more"): never what "it" or "that deal" means
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT"}
@@ -34,11 +33,7 @@ def words(name: str) -> frozenset[str]:
 
 
 PLACE_NOUNS = words("place_nouns")  # what kind of thing a demonstrative's noun names ("that region" → a place)
-_ORG_WORDS = words("org_words")  # words of a company's name, never of a person's
 ORG_NOUNS = words("org_nouns")
-_COLLECTIVE = ORG_NOUNS | words("group_nouns")  # one body that "they" may stand for
-_ORG_KIND_NOUNS = words("org_kind_nouns")  # what a company is called in a question asking for one: "Which airline…?"
-PERSON_NOUNS = words("person_nouns")  # nouns that name a person, so "Yukos's chief financial officer" can be "he"
 QUESTION_WORDS = words("question_words")
 # a candidate's role in its turn, most central first; ASIDE: a name inside an answer that is a clause or an
 # explanation ("to punish Mikhail Khodorkovsky for backing the opposition"), after the question's own names
@@ -115,12 +110,11 @@ def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
                 and all(e.root != chunk.root for e in chunk.ents)):  # fmt: skip
             # never the question's unknown ("Which company"); a body ("the Biden administration") is an organisation
             head = chunk.root.text.lower()
-            labels = (ROLE_NOUN,) if head in PERSON_NOUNS else ("ORG",) if head in ORG_NOUNS else (NOUN,)
+            labels = ("ORG",) if head in ORG_NOUNS else (NOUN,)
             out.append(Candidate(text, labels, _role(chunk.root), plural(chunk)))
         elif chunk.root.pos_ == "PROPN" and not chunk.ents and proper(name := _phrase(chunk)):
-            # a name the tagger missed ("Group Menatep"): a company when a word says so, else perhaps one
-            org = any(w.lower() in _ORG_WORDS for w in name.split())
-            out.append(Candidate(name, ("ORG",) if org else (UNSURE,), _role(chunk.root), False))
+            # a name the tagger missed ("Group Menatep"): perhaps a company
+            out.append(Candidate(name, (UNSURE,), _role(chunk.root), False))
     return tuple(sorted(out, key=lambda c: c.role))
 
 
@@ -159,11 +153,6 @@ def _modifier(entity) -> bool:
     return (root.dep_ == "compound" and root.head.pos_ == "NOUN") or hyphened  # "London-listed shares"
 
 
-def collective(text: str) -> bool:
-    """ "the incoming Trump administration", "the Assad family": one body that "they" may stand for."""
-    return text.lower().split()[-1] in _COLLECTIVE
-
-
 def _asked(chunk) -> bool:
     """ "Which Chinese firm": the question's unknown, whose referent is the answer, not the phrase."""
     doc = chunk.doc
@@ -177,9 +166,7 @@ def _asked_kind(question: str) -> str | None:
     if re.match(r"\s*who\s+(?:is|was|are|were)\b", question, re.I):
         return NAMED
     noun = asked_noun(question)
-    if noun in PERSON_NOUNS:
-        return NAMED
-    if noun in ORG_NOUNS or noun in _ORG_KIND_NOUNS:
+    if noun in ORG_NOUNS:
         return "ORG"
     return "GPE" if noun in PLACE_NOUNS else None
 
@@ -213,26 +200,23 @@ def proper(text: str) -> bool:
 
 def _labels(entity) -> tuple[str, ...]:
     """The entity's label; a one-word "person" may also be a company the small tagger does not know ("Yukos",
-    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; a name ending in a company's
-    word ("Highland Gold", "Alfa Bank") or an acronym ("CNPC") is an organisation whatever the tagger says."""
+    "Sibneft"), so "it" may stand for it too, after every name of a wanted kind; an acronym ("CNPC") is an
+    organisation whatever the tagger says."""
     if entity.label_ == "PERSON" and len(entity) == 1 and re.fullmatch(r"[A-Z]{2,6}", entity.text):
         return ("ORG", entity.label_)  # "CNPC", tagged a person: an acronym names an organisation
     if entity.label_ == "PERSON" and len(entity) == 1:
         return ("PERSON", UNSURE)
     words = _name(entity).split()
-    if entity.label_ != "ORG" and len(words) > 1 and words[-1].lower() in _ORG_WORDS:
-        return ("ORG", entity.label_)  # "Highland Gold", tagged a place, is a company
     if entity.label_ in ("ORG", "GPE", "NORP") and 2 <= len(words) <= 3 and all(
-        w[:1].isupper() and w.isalpha() and w.lower() not in _ORG_WORDS for w in words
+        w[:1].isupper() and w.isalpha() for w in words
     ):  # fmt: skip
         return (entity.label_, NAMED)
     return (entity.label_,)
 
 
 def _company_name(name: str) -> bool:
-    """An acronym ("CNPC") or a name ending in a company's word ("Alfa Bank")."""
-    words = name.split()
-    return bool(re.fullmatch(r"[A-Z]{2,6}", name)) or (len(words) > 1 and words[-1].lower() in _ORG_WORDS)
+    """An acronym ("CNPC")."""
+    return bool(re.fullmatch(r"[A-Z]{2,6}", name))
 
 
 def _is_noun_phrase(doc) -> bool:
