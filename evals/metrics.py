@@ -10,7 +10,7 @@ with no short answer, no citations and no timings.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from evals.dataset import EvalItem
 from evals.tables import percentile
@@ -268,6 +268,46 @@ def calibration(probabilities: Sequence[float], right: Sequence[bool], bins: int
     n = len(probabilities)
     ece = round(sum(c * abs(p - r) for p, r, c in table) / n, 4) if n else None
     return ece, table
+
+
+def calibration_floor(probabilities: Sequence[float], rounds: int = 500, seed: int = 13) -> float | None:
+    """The ECE a perfectly calibrated confidence would show on these questions: the mean ECE when each question's
+    outcome is drawn with its own confidence as the chance of being right. Binned ECE reads high on few questions
+    (about 0.09 on a hundred of this project's confidences, 0.03 on eight hundred), so a measured ECE is judged
+    against this floor, not against zero."""
+    import random
+
+    if not probabilities:
+        return None
+    rng = random.Random(seed)
+    draws = [calibration(probabilities, [rng.random() < p for p in probabilities])[0] for _ in range(rounds)]
+    return round(sum(draws) / len(draws), 4)
+
+
+def bootstrap_interval(statistic: Callable[[list[int]], float | None], groups: Sequence[str], rounds: int = 1000,
+                       seed: int = 13, level: float = 0.95) -> tuple[float, float] | None:
+    """The ``level`` percentile interval of ``statistic`` (a function of the question indices it is computed
+    over) when the questions are drawn again with replacement, a whole group (an article) at a time: questions
+    about one article stand or fall together, so drawing them one by one would make the interval too narrow.
+    ``None`` when the statistic is undefined in most draws (too few questions it applies to)."""
+    import random
+
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    clusters = list(members.values())
+    rng = random.Random(seed)
+    values = []
+    for _ in range(rounds):
+        drawn = [i for _ in clusters for i in rng.choice(clusters)]
+        value = statistic(drawn)
+        if value is not None:
+            values.append(value)
+    if len(values) < rounds / 2:
+        return None
+    values.sort()
+    tail = (1 - level) / 2
+    return (round(values[int(tail * (len(values) - 1))], 4), round(values[int((1 - tail) * (len(values) - 1))], 4))
 
 
 # -- generative statements ----------------------------------------------------------------------------------

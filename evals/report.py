@@ -44,6 +44,15 @@ def format_table(report: dict, rows: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
+def format_intervals(report: dict) -> str:
+    """The main config's trust metrics with their 95 % intervals (``evals.run.intervals``), "" when it has none."""
+    main = report.get("main")
+    found = [(name, span) for name, span in ((report.get(main) or {}).get("intervals") or {}).items() if span]
+    lines = ["| metric | value | 95 % interval |", "|---|---:|---:|"]
+    lines += [f"| {name} | {_cell(report[main].get(name))} | {lo:.3f}–{hi:.3f} |" for name, (lo, hi) in found]
+    return "\n".join(lines) if found else ""
+
+
 def format_worst(report: dict) -> str:
     lines = []
     for n, w in enumerate(report.get("worst", []), start=1):
@@ -96,12 +105,16 @@ def to_markdown(report: dict) -> str:
         "apply to this question set.",
         "",
     ]
+    spans = format_intervals(report)
+    intervals = [f"## 95 % intervals ({report.get('main')}: the articles, or where one article holds much of the set "
+                 "the questions, drawn again 1,000 times; a change inside the interval is not yet a measured change)",
+                 "", spans, ""] if spans else []  # fmt: skip
     kinds = format_by_kind(report)
     by_kind = [f"## By kind ({report.get('main')}, right: F1 ≥ 0.5, or the answer text holds the gold for change "
                "and what-happened questions)", "", kinds, ""] if kinds else []  # fmt: skip
-    return "\n".join([*intro, format_table(report), "", *by_kind, f"## By question type ({report.get('main')}, "
-                      "answerable)", "", format_by_type(report), "", f"## Worst questions ({report.get('main')})", "",
-                      format_worst(report), ""])  # fmt: skip
+    return "\n".join([*intro, format_table(report), "", *intervals, *by_kind,
+                      f"## By question type ({report.get('main')}, answerable)", "", format_by_type(report), "",
+                      f"## Worst questions ({report.get('main')})", "", format_worst(report), ""])  # fmt: skip
 
 
 def _clip(text: str, n: int) -> str:

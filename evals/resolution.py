@@ -76,14 +76,28 @@ def ablated(name: str) -> Iterator[None]:
             patch.stop()
 
 
+def llm_resolver() -> Resolver:
+    """What a pipeline built with ``RAG_RESOLVER=llm`` resolves with: the configured model's condense, the rules
+    as its fallback (no index, reader or scorer needed for that)."""
+    from rag import load_settings
+    from rag.answering.generative import GenerativeAnswerer
+    from rag.followup.resolver import LLMCondenser
+
+    settings = load_settings()
+    return LLMCondenser(GenerativeAnswerer(settings, None, 0.0).condense, settings.max_question_chars)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ablate", action="store_true", help="also with each rule or word list switched off")
+    parser.add_argument("--resolver", choices=("rules", "llm"), default="rules",
+                        help="llm: the configured model's condense (RAG_LLM_URL or RAG_LLM_GGUF), rules as fallback")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names (default: all four)")
     args = parser.parse_args(argv)
-    sets = {name: load_conversations(path) for name, path in SETS.items()}
-    resolver = RuleResolver()
+    sets = {name: load_conversations(SETS[name]) for name in (n.strip() for n in args.sets.split(","))}
+    resolver = RuleResolver() if args.resolver == "rules" else llm_resolver()
     base = {name: resolution(conversations, resolver) for name, conversations in sets.items()}
-    print("| rules | " + " | ".join(f"{name} ({len(took)})" for name, (_, took) in base.items()) + " |")
+    print(f"| {args.resolver} | " + " | ".join(f"{name} ({len(took)})" for name, (_, took) in base.items()) + " |")
     print("|---|" + "---:|" * len(sets))
     print("| all | " + " | ".join(f"{acc:.3f}" for acc, _ in base.values()) + " |")
     if args.ablate:
@@ -94,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                                                strict=True))]
             print(f"| without {name} | " + " | ".join(cells) + " |")
     took = [t for _, ts in base.values() for t in ts]
-    print(f"\nresolve p50 {statistics.median(took):.1f} ms over {len(took)} follow-ups (parses cached as served)")
+    print(f"\nresolve p50 {statistics.median(took):.1f} ms / p95 {statistics.quantiles(took, n=20)[-1]:.1f} ms over "
+          f"{len(took)} follow-ups (parses cached as served)")
     return 0
 
 

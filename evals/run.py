@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ WORST = 10
 # Row order of tables and the JSON report. Latency rows are appended per stage.
 QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "answer_containment",
                    "citation_precision", "citation_offsets", "abstention_precision", "abstention_recall",
-                   "left_out_abstained", "coverage", "selective_risk", "aurc", "ece")  # fmt: skip
+                   "left_out_abstained", "coverage", "selective_risk", "aurc", "ece", "ece_floor")  # fmt: skip
 COUNT_METRICS = ("questions", "answerable", "answered", "abstained", "refused", "left_out_told_elsewhere",
                  *m.STATEMENT_COUNTS)
 
@@ -93,6 +94,7 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
     aggregates: dict[str, float | None] = {name: agg for name, (agg, _) in results.items()}
     per = {name: values for name, (_, values) in results.items() if name != "left_out_abstained"}
     aggregates.update(trust(items, judged))
+    aggregates["ece_floor"] = m.calibration_floor([j[0] for j in judged or [] if j is not None])
     left_out, left_answers = _only(LEFT_OUT, items, answers)
     aggregates["left_out_told_elsewhere"] = sum(  # answered right from another article of the same story
         1 for i, a in zip(left_out, left_answers, strict=True)
@@ -112,6 +114,34 @@ def score(items: Sequence[EvalItem], answers: Sequence[Answer | None], rankings:
     })  # fmt: skip
     aggregates.update(m.statement_verdicts(items, answers))
     return aggregates, per
+
+
+INTERVAL_METRICS = ("f1", "abstention_precision", "abstention_recall", "left_out_abstained", "coverage",
+                    "selective_risk", "aurc", "ece")  # fmt: skip
+
+
+def intervals(items: Sequence[EvalItem], per: Mapping[str, Sequence[float | None]],
+              judged: Sequence[tuple[float, str | None] | None] | None) -> dict[str, tuple[float, float] | None]:
+    """95 % intervals of the trust metrics, by drawing the articles again (:func:`evals.metrics.bootstrap_interval`;
+    the questions one by one when one article holds more than a tenth of them):
+    on sets of a hundred questions, one question moves a rate by one to four points, and a change smaller than the
+    interval's width is not yet a measured change."""
+    groups = [item.evidence_article_id or item.id for item in items]
+    if max(Counter(groups).values()) > max(1, len(items) // 10):  # one article holds much of the set (the seed
+        groups = [item.id for item in items]  # article): drawing articles would leave it in or out wholesale
+    values = {**per, "left_out_abstained": [v if item.kind == LEFT_OUT else None
+                                            for item, v in zip(items, per["abstention_recall"], strict=True)]}
+
+    def mean_of(name: str):
+        return lambda drawn: m.mean([values[name][i] for i in drawn])
+
+    def trust_of(name: str):
+        def statistic(drawn: list[int]) -> float | None:
+            return trust([items[i] for i in drawn], [judged[i] for i in drawn] if judged else None)[name]
+        return statistic
+
+    return {name: m.bootstrap_interval(trust_of(name) if name in ("aurc", "ece") else mean_of(name), groups)
+            for name in INTERVAL_METRICS}
 
 
 def _only(kind: str, items: Sequence[EvalItem], answers: Sequence[Answer | None]):
@@ -202,6 +232,7 @@ def run_config(pipeline, items: Sequence[EvalItem], config: Config, bar=None,
             bar.update(1)
     texts = cited_texts(pipeline, answers, {} if texts is None else texts)
     aggregates, per = score(items, answers, rankings, texts, judged)
+    aggregates["intervals"] = intervals(items, per, judged)
     records = [
         {**_record(item, answers[i], rankings[i], errors[i], {name: values[i] for name, values in per.items()},
                    judged[i]), "signals": signals[i]}

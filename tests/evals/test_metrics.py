@@ -170,3 +170,26 @@ def test_statement_verdicts_count_supported_wrong_and_false_contradictions():
     assert counts["statements_contradicted"] == 1 and counts["statements_contradicted_right"] == 1
     assert counts["statements_unsupported"] == 1 and counts["written_answer_replaced"] == 1
     assert m.statement_verdicts(items[3:], answers[3:])["statements"] is None  # nothing written: n/a, not 0
+
+
+def test_the_calibration_floor_is_what_a_perfectly_calibrated_confidence_reads():
+    few, many = [0.3, 0.6, 0.9] * 30, [0.3, 0.6, 0.9] * 300
+    assert 0.04 < m.calibration_floor(few) < 0.15  # binned ECE reads high on ninety questions
+    assert m.calibration_floor(many) < m.calibration_floor(few) / 2
+    assert m.calibration_floor([]) is None
+
+
+def test_bootstrap_intervals_hold_the_value_narrow_with_more_questions_and_draw_whole_articles():
+    def share_right(values):
+        return lambda drawn: sum(values[i] for i in drawn) / len(drawn)
+
+    small = [1.0] * 6 + [0.0] * 4
+    large = small * 20
+    lo, hi = m.bootstrap_interval(share_right(small), [str(i) for i in range(10)])
+    wide = hi - lo
+    lo2, hi2 = m.bootstrap_interval(share_right(large), [str(i) for i in range(200)])
+    assert lo <= 0.6 <= hi and lo2 <= 0.6 <= hi2 and hi2 - lo2 < wide / 3
+    # two articles, one all right and one all wrong: drawn whole, half the draws are all right or all wrong
+    lo3, hi3 = m.bootstrap_interval(share_right([1.0] * 5 + [0.0] * 5), ["a"] * 5 + ["b"] * 5)
+    assert (lo3, hi3) == (0.0, 1.0)
+    assert m.bootstrap_interval(lambda drawn: None, ["a", "b"]) is None

@@ -7,7 +7,7 @@ import pytest
 
 from evals.cli import SEED_QUESTIONS, add_eval_parser
 from evals.gate import THRESHOLDS, check, check_all, load_thresholds
-from evals.report import format_table, write_report
+from evals.report import format_intervals, format_table, write_report
 from evals.run import CONFIGS, DEFAULT_CONFIGS, MAIN_CONFIG, diagnose, parse_configs, worst_questions
 from rag.errors import BadInput
 
@@ -85,6 +85,13 @@ def test_write_report(tmp_path):
     markdown = (out / "report.md").read_text()
     assert "| hit@5 | 0.500 | 1.000 |" in markdown and "question unans?" in markdown
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_main_config_s_intervals_are_a_table_of_their_own():
+    with_spans = {**REPORT, MAIN_CONFIG: {**REPORT[MAIN_CONFIG], "intervals": {"f1": [0.31, 0.72], "ece": None}}}
+    assert format_intervals(with_spans).splitlines()[2] == "| f1 | 0.500 | 0.310–0.720 |"
+    assert "ece" not in format_intervals(with_spans)  # undefined in most draws: no row
+    assert format_intervals(REPORT) == ""
 
 
 def test_check_names_every_metric_below_threshold():
