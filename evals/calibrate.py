@@ -20,7 +20,7 @@ Then, with the units split again by a hash into *fit* (two thirds) and *check* (
 
 ECE, AURC, coverage, selective risk and left-out abstention are reported on *check*, the numbers that count.
 
-    python -m evals.calibrate [--questions 900] [--target-precision 0.88]
+    python -m evals.calibrate [--questions 1500] [--target-precision 0.88]
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def reader_only(rows: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.calibrate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", type=int, default=900)
+    parser.add_argument("--questions", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--target-precision", type=float, default=0.88,
                         help="share of answered questions the index answers, at the abstention point")  # fmt: skip

@@ -9,7 +9,10 @@ every signal the pipeline has about one reading, each of which a wrong answer te
   never mentions, and the rare words it lacks (idf-weighted share), in the article and in the passage read;
 - agreement: other passages whose best span is the same answer;
 - shape: whether the span is what the question asks for (a time for "when", a number for "how many":
-  :mod:`rag.judging.answer_types`).
+  :mod:`rag.judging.answer_types`);
+- the span itself: the reader's probability of it among the passage's spans, its length (a long span is more
+  often a neighbouring clause), and the question's rare words its own sentence lacks (an answer taken from a
+  sentence about something else: "Vera Drake" from a sentence on the films, for the best actress).
 
 A logistic model over them (Platt scaling with several inputs) was fitted on questions about held-out titles of
 the SQuAD-Shifts sets the project may tune on, a share of the titles left out of the index, by
@@ -20,7 +23,11 @@ reader's answerability, as it was before.
 Tried and left out: the MiniLM cosine of the question and the span's sentence (AURC 0.357 -> 0.355 on the check
 titles, ECE worse, and 40 ms a question for embedding the sentences on 2 cores); the fused retrieval rank of the
 answer's passage (AURC 0.365 -> 0.357, but it made the answer to one question flip with the order a concurrent
-write gave the candidates: the reference question was declined while articles were being indexed).
+write gave the candidates: the reference question was declined while articles were being indexed); the MiniLM
+cosine of the question and the answer's chunk, and the best such cosine (cross-validated AURC 0.409 -> 0.411 /
+0.413); the margin over the best reading with another answer and the count of confident readings (AURC 0.393
+with them, but the reference question, whose seed index offers two other answerable-looking readings, fell under
+the abstention point). Measured in docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -36,10 +43,12 @@ from rag.judging.answer_types import fits, wanted
 from rag.judging.grounding import ArticleWords, Grounding, check, idf, specific_terms, words_of
 from rag.question import content_stems
 from rag.reading.reader import ReadSpan
+from rag.sentences import split_sentences
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "confidence.json"
 FEATURES = ("answerable_logit", "name_missing", "names_missing", "number_missing", "words_missing", "agreement",
-            "type_mismatch", "passage_words_missing")  # fmt: skip
+            "type_mismatch", "passage_words_missing", "span_log_probability", "sentence_words_missing",
+            "span_words")  # fmt: skip
 READER_ABSTAIN_BELOW = 0.80  # the reader-only confidence's abstention point (evals.tune_reader)
 JUDGED = 4  # readings whose signals are weighed: the answer is the most likely right of them
 ARTICLE_CACHE = 512  # articles and passages whose words are kept for grounding checks
@@ -54,6 +63,9 @@ class Signals:
     agreement: int = 0  # other read passages whose best span is the same answer
     type_fits: bool = True  # the span has the shape the question asks for (rag.judging.answer_types)
     passage_missing_share: float = 0.0  # rare words of the question missing from the passage itself (idf-weighted)
+    span_probability: float = 1.0  # the reader's probability of the span among the passage's spans
+    sentence_missing_share: float = 0.0  # rare words of the question missing from the span's own sentence
+    span_words: int = 1  # a long span is more often a neighbouring clause than the answer
 
     def features(self) -> list[float]:
         p = min(max(self.answerable, 1e-6), 1 - 1e-6)
@@ -61,7 +73,8 @@ class Signals:
         numbers = len(self.grounding.missing_of("number", "quoted"))
         return [math.log(p / (1 - p)), float(names > 0), float(min(names, 3)), float(numbers > 0),
                 self.grounding.missing_share, math.log1p(self.agreement), float(not self.type_fits),
-                self.passage_missing_share]  # fmt: skip
+                self.passage_missing_share, math.log(max(self.span_probability, 1e-6)), self.sentence_missing_share,
+                math.log1p(self.span_words)]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,16 @@ class Calibrator:
             for c, x, m, s in zip(self.coefficients, signals.features(), self.means, self.scales, strict=True)
         )
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def span_sentence(reading: ReadSpan) -> str:
+    """The sentence of the passage that holds the span (the passage when it has none): where a reader's right
+    answer usually has the question's own words around it."""
+    text, at = reading.passage.text, reading.start - reading.passage.start
+    for start, end in split_sentences(text):
+        if start <= at < end:
+            return text[start:end]
+    return text
 
 
 def load_calibrator(kind: str) -> Calibrator:
@@ -160,9 +183,11 @@ class Judge:
                 1 for other in readings if other is not reading and other.answerable >= 0.5
                 and same_answer(other.text, reading.text)
             )  # fmt: skip
-            passage = check(terms, self.passage(reading.passage)).missing_share
-            signals = Signals(reading.answerable, check(terms, self.article(reading.passage)), agreement,
-                              fits(kind, reading.text), passage)  # fmt: skip
+            signals = Signals(
+                reading.answerable, check(terms, self.article(reading.passage)), agreement, fits(kind, reading.text),
+                check(terms, self.passage(reading.passage)).missing_share, reading.span_probability,
+                check(terms, ArticleWords(span_sentence(reading))).missing_share, len(reading.text.split()),
+            )  # fmt: skip
             out.append(Judged(reading, signals, self.calibrator.probability(signals)))
         return sorted(out, key=lambda j: -j.confidence)
 

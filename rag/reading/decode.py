@@ -18,6 +18,7 @@ class TokenSpan:
     start_token: int
     end_token: int  # inclusive
     score: float  # start logit + end logit
+    probability: float = 0.0  # softmax(start) * softmax(end) over the context tokens: how peaked the choice is
 
 
 def best_token_span(
@@ -46,7 +47,13 @@ def best_token_span(
         valid &= sentence[:, None] == sentence[None, :]
     scores = np.where(valid, scores, -np.inf)
     i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    return TokenSpan(int(positions[i]), int(positions[j]), float(scores[i, j]))
+    log_norm = _logsumexp(starts) + _logsumexp(ends)
+    return TokenSpan(int(positions[i]), int(positions[j]), float(scores[i, j]), float(np.exp(scores[i, j] - log_norm)))
+
+
+def _logsumexp(x: np.ndarray) -> float:
+    top = float(x.max())
+    return top + float(np.log(np.exp(x - top).sum()))
 
 
 def sigmoid(x: float) -> float:

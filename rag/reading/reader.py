@@ -45,6 +45,7 @@ class ReadSpan:
     end: int
     span_score: float  # start + end logit
     answerable: float  # probability that the passage answers the question
+    span_probability: float = 0.0  # the reader's probability of this span among the passage window's spans
 
 
 def _weights_key(base_model: str) -> str:
@@ -170,7 +171,7 @@ class Reader:
             lo, hi = window.offsets[span.start_token][0], window.offsets[span.end_token][1]
             candidate = ReadSpan(
                 passage=passage, text=passage.text[lo:hi], start=passage.start + lo, end=passage.start + hi,
-                span_score=span.score, answerable=sigmoid(float(answerable[r])),
+                span_score=span.score, answerable=sigmoid(float(answerable[r])), span_probability=span.probability,
             )  # fmt: skip
             current = best.get(index)
             if current is None or (candidate.answerable, candidate.span_score) > (

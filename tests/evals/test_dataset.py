@@ -76,7 +76,7 @@ def test_bbc_leave_out_sets_are_split_by_article():
     assert len(dev_articles) == len(held_articles) == 32
     assert not dev_articles & held_articles  # no article, so no story, is in both
     assert not {i.question for i in dev} & {i.question for i in held}
-    second, _ = load_questions(data / "bbc_leave_out_heldout2.jsonl")  # the larger held-out set, written later
+    second, _ = load_questions(data / "bbc_leave_out_dev2.jsonl")  # a larger dev set, written later
     second_articles = {i.evidence_article_id for i in second}
     assert len(second) == 156 and len(second_articles) == 52
     assert not second_articles & (dev_articles | held_articles)

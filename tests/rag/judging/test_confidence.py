@@ -19,8 +19,8 @@ CARPENTER = "Michael Carpenter said the decision is up to the incoming administr
 TEXTS = {"kellogg": KELLOGG, "carpenter": CARPENTER}
 # P(right) falls by a lot for a missing name, a little for each missing-word share; answerability counts too
 MODEL = Calibrator(
-    coefficients=(1.0, -4.0, 0.0, -2.0, -1.0, 0.5, -1.0, 0.0), intercept=0.0, means=(0.0,) * len(FEATURES),
-    scales=(1.0,) * len(FEATURES), abstain_below=0.5, name="test",
+    coefficients=(1.0, -4.0, 0.0, -2.0, -1.0, 0.5, -1.0, 0.0, 0.0, 0.0, 0.0), intercept=0.0,
+    means=(0.0,) * len(FEATURES), scales=(1.0,) * len(FEATURES), abstain_below=0.5, name="test",
 )  # fmt: skip
 
 
@@ -59,6 +59,35 @@ def test_agreement_counts_other_passages_with_the_same_answer():
     agreement = {(j.reading.text, j.reading is other): j.signals.agreement
                  for j in judge().judge("Who proposed a delay?", readings)}  # fmt: skip
     assert agreement == {("Keith Kellogg", False): 1, ("Michael Carpenter", False): 0, ("Keith Kellogg", True): 1}
+
+
+def test_the_span_s_own_sentence_probability_and_length_are_signals():
+    text = f"{KELLOGG} {CARPENTER}"
+    TEXTS["both"] = text
+    passage = Passage(chunk_id="both-0", article_id="both", text=text, start=0, end=len(text), title="Both")
+    try:
+        spans = [ReadSpan(passage, name, text.index(name), text.index(name) + len(name), span_score=5.0,
+                          answerable=0.9, span_probability=p)
+                 for name, p in (("Keith Kellogg", 0.8), ("Michael Carpenter", 0.3))]  # fmt: skip
+        judged = {j.reading.text: j.signals for j in judge().judge("Who proposed putting off NATO membership?", spans)}
+    finally:
+        del TEXTS["both"]
+    kellogg, carpenter = judged["Keith Kellogg"], judged["Michael Carpenter"]
+    assert kellogg.sentence_missing_share == 0.0 < carpenter.sentence_missing_share  # its sentence is about a decision
+    assert kellogg.grounding.missing_share == carpenter.grounding.missing_share  # one article: the same words
+    assert (kellogg.span_probability, kellogg.span_words) == (0.8, 2)
+
+
+def test_the_reader_s_span_probability_is_its_share_of_the_passage_s_spans():
+    import numpy as np
+
+    from rag.reading.decode import best_token_span
+
+    context = np.array([False, True, True, True])
+    peaked = best_token_span(np.array([0.0, 9.0, 0.0, 0.0]), np.array([0.0, 9.0, 0.0, 0.0]), context)
+    flat = best_token_span(np.zeros(4), np.zeros(4), context)
+    assert (peaked.start_token, peaked.end_token) == (1, 1) and peaked.probability > 0.99
+    assert flat.probability == pytest.approx(1 / 9)  # three starts times three ends, all alike
 
 
 def test_a_name_no_chunk_holds_is_unknown_and_the_abstention_says_so():
