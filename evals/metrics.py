@@ -285,7 +285,7 @@ def calibration_floor(probabilities: Sequence[float], rounds: int = 500, seed: i
 
 
 def bootstrap_interval(statistic: Callable[[list[int]], float | None], groups: Sequence[str], rounds: int = 1000,
-                       seed: int = 13, level: float = 0.95) -> tuple[float, float] | None:
+                       seed: int = 13, level: float = 0.95) -> tuple[float, float] | None:  # fmt: skip
     """The ``level`` percentile interval of ``statistic`` (a function of the question indices it is computed
     over) when the questions are drawn again with replacement, a whole group (an article) at a time: questions
     about one article stand or fall together, so drawing them one by one would make the interval too narrow.
