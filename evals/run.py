@@ -135,9 +135,14 @@ def intervals(items: Sequence[EvalItem], per: Mapping[str, Sequence[float | None
     def mean_of(name: str):
         return lambda drawn: m.mean([values[name][i] for i in drawn])
 
+    drawn_trust: dict[tuple[int, ...], dict] = {}  # AURC and ECE of one draw, computed once for both
+
     def trust_of(name: str):
         def statistic(drawn: list[int]) -> float | None:
-            return trust([items[i] for i in drawn], [judged[i] for i in drawn] if judged else None)[name]
+            key = tuple(drawn)
+            if key not in drawn_trust:
+                drawn_trust[key] = trust([items[i] for i in drawn], [judged[i] for i in drawn] if judged else None)
+            return drawn_trust[key][name]
         return statistic
 
     return {name: m.bootstrap_interval(trust_of(name) if name in ("aurc", "ece") else mean_of(name), groups)
