@@ -77,14 +77,17 @@ def ablated(name: str) -> Iterator[None]:
 
 
 def llm_resolver() -> Resolver:
-    """What a pipeline built with ``RAG_RESOLVER=llm`` resolves with: the configured model's condense, the rules
-    as its fallback (no index, reader or scorer needed for that)."""
+    """What a pipeline built with ``RAG_RESOLVER=llm`` resolves with: the configured model's condense
+    (:func:`rag.answering.generative.condense`), the rules as its fallback; no index, reader or scorer."""
     from rag import load_settings
-    from rag.answering.generative import GenerativeAnswerer
+    from rag.answering.generative import condense
+    from rag.answering.llm import describe, load_llm
     from rag.followup.resolver import LLMCondenser
 
     settings = load_settings()
-    return LLMCondenser(GenerativeAnswerer(settings, None, 0.0).condense, settings.max_question_chars)
+    llm, where = load_llm(settings), describe(settings) or ""
+    return LLMCondenser(lambda question, turns: condense(llm, question, turns, settings.llm_timeout, where),
+                        settings.max_question_chars)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,16 @@ from rag.settings import Settings
 from rag.types import Answer
 
 
+def condense(llm, question: str, history: list[Turn], timeout: float, where: str) -> str:
+    """The model's reply to llama-index's condense-question prompt for the follow-up ``question``
+    (:class:`rag.followup.resolver.LLMCondenser` checks it and falls back to the rules)."""
+    from llama_index.core.chat_engine.condense_question import DEFAULT_PROMPT
+
+    chat = "\n".join(f"Human: {t.question}\nAssistant: {t.answer}" for t in history)
+    prompt = DEFAULT_PROMPT.format(chat_history=chat, question=question)
+    return "".join(stream_chat(llm, [("user", prompt)], timeout, where))
+
+
 class GenerativeAnswerer:
     def __init__(self, settings: Settings, scorer: SentenceScorer, abstain_below: float,
                  read_pairs: ReadPairs | None = None) -> None:  # fmt: skip
@@ -33,13 +43,7 @@ class GenerativeAnswerer:
         self.verifier = Verifier(scorer, settings.support_threshold, checker)
 
     def condense(self, question: str, history: list[Turn]) -> str:
-        """The model's reply to llama-index's condense-question prompt for the follow-up ``question``
-        (:class:`rag.followup.resolver.LLMCondenser` checks it and falls back to the rules)."""
-        from llama_index.core.chat_engine.condense_question import DEFAULT_PROMPT
-
-        chat = "\n".join(f"Human: {t.question}\nAssistant: {t.answer}" for t in history)
-        prompt = DEFAULT_PROMPT.format(chat_history=chat, question=question)
-        return "".join(stream_chat(self.llm, [("user", prompt)], self.settings.llm_timeout, self.where))
+        return condense(self.llm, question, history, self.settings.llm_timeout, self.where)
 
     def gate(self, evidence: Evidence) -> Answer | None:
         """The extractive abstention, when the passages hold no evidence worth asking a model about."""

@@ -45,7 +45,7 @@ class ReadSpan:
     end: int
     span_score: float  # start + end logit
     answerable: float  # probability that the passage answers the question
-    span_probability: float = 0.0  # the reader's probability of this span among the passage window's spans
+    span_probability: float = 1.0  # the reader's probability of this span among its window's spans (1: not known)
 
 
 def _weights_key(base_model: str) -> str:
