@@ -19,6 +19,7 @@ from unittest import mock
 
 from evals.conversations import CONVERSATIONS, Conversation, load_conversations, resolution_correct
 from rag.followup import conversation as rules
+from rag.followup import mentions
 from rag.followup.conversation import Turn
 from rag.followup.resolver import Resolver, RuleResolver
 
@@ -26,6 +27,7 @@ SETS = {
     "old eval": CONVERSATIONS,
     "old dev": CONVERSATIONS.with_name("conversations_dev.jsonl"),
     "fresh dev": CONVERSATIONS.with_name("conversations_fresh_dev.jsonl"),
+    "fresh dev2": CONVERSATIONS.with_name("conversations_fresh_dev2.jsonl"),
     "fresh held-out": CONVERSATIONS.with_name("conversations_fresh_heldout.jsonl"),
 }
 
@@ -61,6 +63,9 @@ ABLATIONS: dict[str, Callable[[], list]] = {
                                                           lambda c, kinds, mentions: next((k for k in kinds if k in c.labels), None))],  # noqa: E501
     "same-event nouns": lambda: [mock.patch.object(rules, "_SAME_EVENT", [])],
     "noun kinds (that region → a place)": lambda: [mock.patch.object(rules, "_NOUN_KINDS", {})],
+    "definite descriptions (the insurer)": lambda: [mock.patch.object(rules, "_described", _never)],
+    "first names (she is no Carl)": lambda: [mock.patch.object(rules, "given_name", _never),
+                                             mock.patch.object(mentions, "given_name", _never)],
 }
 
 
@@ -69,11 +74,13 @@ def ablated(name: str) -> Iterator[None]:
     patches = ABLATIONS[name]()
     for patch in patches:
         patch.start()
+    mentions.candidates.cache_clear()  # candidates are cached per turn: built again with the rule off
     try:
         yield
     finally:
         for patch in reversed(patches):
             patch.stop()
+        mentions.candidates.cache_clear()
 
 
 def llm_resolver() -> Resolver:
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablate", action="store_true", help="also with each rule or word list switched off")
     parser.add_argument("--resolver", choices=("rules", "llm"), default="rules",
                         help="llm: the configured model's condense (RAG_LLM_URL or RAG_LLM_GGUF), rules as fallback")
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names (default: all four)")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names (default: all)")
     args = parser.parse_args(argv)
     sets = {name: load_conversations(SETS[name]) for name in (n.strip() for n in args.sets.split(","))}
     resolver = RuleResolver() if args.resolver == "rules" else llm_resolver()

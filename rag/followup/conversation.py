@@ -22,7 +22,14 @@ batch first measures how the rules carry over:
   names, so a one-word "person" ("Yukos") may also be "it", a two- or three-word capitalised "organisation"
   ("Oleg Rybachuk") may be "he" when no person is named, a name it cuts short runs on ("Group" → "Group
   Menatep"), a capitalised name it misses is still a candidate, and an acronym ("CNPC") is a company.
+- a first name says whether a person is "he" or "she" ("her union" is not Carl Meadows'), and makes a name the
+  tagger calls an organisation a person when it answers a question ("Which state mediator…?" → "Renata
+  Vollmer"); two persons of different genders both resolve ("Which TV show did he produce for her?");
 - there → "in X" for a place (or the previous short answer when it is a name, or an event);
+- the + noun → a thing an earlier turn named with that noun: the answer to the question that asked for it ("Which
+  Saudi insurer…?" → "the insurer"), the name it ends or qualifies ("the Tilden Street Bridge", "Broadcast
+  magazine"), the person it titles ("Ofsted chief David Bell"); a company or a country that no turn called so is
+  the nearest name of that kind; a noun no turn used for a named thing ("the offer price") is left alone;
 - that/this/these/those + noun → the longest phrase with the same noun, or for an event another word for it
   ("that deal" → "the merger with Rosneft"), in an earlier turn, or the answer's when the question asked "Whose
   …?"; the answer itself when the question asked for it ("Which gas monopoly…?" →
@@ -59,6 +66,7 @@ from rag.followup.mentions import (
     Candidate,
     asked_noun,
     candidates,
+    given_name,
     has_verb,
     parse,
     plural,
@@ -77,6 +85,7 @@ THERE = (*PLACE, "EVENT", "WORK_OF_ART")  # "there" after "Davos", which the sma
 PERSONAL = {"he": PERSON, "him": PERSON, "she": PERSON, "her": PERSON, "his": PERSON, "hers": PERSON,
             "it": THING, "its": THING, "they": GROUP, "them": GROUP, "their": GROUP, "theirs": GROUP}  # fmt: skip
 POSSESSIVES = {"his", "hers", "its", "their", "theirs"}
+_GENDER = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
 _POSSESSIVE_DETERMINERS = {"his", "her", "its", "their", "our", "my", "your"}
 _SAME_EVENT = [words("event_nouns")]  # nouns a demonstrative may use for one event: "that deal" → "the merger"
 _NOUN_KINDS = {
@@ -104,7 +113,8 @@ class Resolution:
     question: str  # as asked
     standalone: str  # as read (and shown): equal to ``question`` when nothing was resolved
     referent: str | None = None  # what a reference was resolved to
-    rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, ellipsis, llm, unresolved
+    rule: str = "none"  # which rule resolved it: pronoun, possessive, there, demonstrative, description, ellipsis,
+    # llm, unresolved
     context: str = ""  # words of the previous turn searched with the question when its reference was not resolved
 
     @property
@@ -130,6 +140,17 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
 
 
 def _resolve_one(question: str, history: list[Turn]) -> Resolution:
+    """The question's first reference resolved, and a second when it is a person of the other gender ("Which TV
+    show did he produce for her?"); a second "its" or "his" most often means a thing of the question itself ("his
+    company … its defences")."""
+    first = _resolve_first(question, history)
+    genders = {_GENDER[t.lower_] for t in parse(question) if t.lower_ in _GENDER and t.tag_ in ("PRP", "PRP$")}
+    if first.rule in ("pronoun", "possessive") and len(genders) == 2:
+        return Resolution(question, _resolve_first(first.standalone, history).standalone, first.referent, first.rule)
+    return first
+
+
+def _resolve_first(question: str, history: list[Turn]) -> Resolution:
     if not history:
         return Resolution(question, question)
     match = _ELLIPSIS.match(question)
@@ -150,9 +171,13 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
             referring = True
             possessive = token.tag_ == "PRP$" or word in POSSESSIVES
             kinds = PERSONAL[word]
-            found = _candidate(history, kinds, question=question, definite=possessive, singular=word in ("it", "its"))
+            found = _candidate(history, kinds, question=question, definite=possessive, singular=word in ("it", "its"),
+                               gender=_GENDER.get(word))
             if found is None and kinds == PERSON:  # the tagger knows "Rinat Akhmetov" as no person
                 found = _proper_answer(history, avoid=PLACE)
+                other = found and given_name(found.text) not in (None, _GENDER[word])
+                if found and (other or found.text.lower() in question.lower()):
+                    found = None  # "Which film did Terry Melcher make with her?": not Terry Melcher again
             if found:
                 alone = word in ("hers", "theirs") and token.i and token.nbor(-1).lower_ == "of"  # "of theirs"
                 text = _possessive(found.text) if possessive and not alone else found.text
@@ -165,6 +190,10 @@ def _resolve_one(question: str, history: list[Turn]) -> Resolution:
                 phrase = phrase if phrase.split()[0].lower() in ("a", "an", "the") else f"a {phrase}"
             standalone = question[:start] + phrase + question[end:]
             return Resolution(question, standalone, phrase, "demonstrative")
+    for token in doc:
+        if token.lower_ == "the" and token.dep_ == "det" and (name := _described(token.head, history, question)):
+            end = token.head.idx + len(token.head.text)
+            return Resolution(question, question[: token.idx] + name + question[end:], name, "description")
     if referring:  # search with the previous turn too, and keep its articles preferred
         said = f"{history[-1].question} {short(history[-1].answer)}"
         return Resolution(question, question, rule="unresolved", context=said)
@@ -215,7 +244,8 @@ def _is_phrase(text: str) -> bool:
 
 
 def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False, question: str = "",
-               definite: bool = False, singular: bool = False) -> Candidate | None:  # fmt: skip
+               definite: bool = False, singular: bool = False,
+               gender: str | None = None) -> Candidate | None:  # fmt: skip
     """The best candidate for a reference that may stand for ``kinds``: the previous answer when it is a name of
     a wanted kind (what was just answered is what a follow-up most often asks about); else the first kind in
     order of preference found in any turn, newest turn first ("its" prefers a company named two turns back to
@@ -225,9 +255,10 @@ def _candidate(history: list[Turn], kinds: tuple[str, ...], strict: bool = False
     Never a name the ``question`` itself says ("What share of Ukraine's imports does it supply?": "it" is not
     Ukraine), never a bare abbreviation ("Gen"); when ``definite`` (a possessor) never an indefinite
     phrase ("a treaty's parent company"), and when ``singular`` ("it", "its") never "foreigners" or two things
-    joined by "and"."""
+    joined by "and"; when ``gender`` ("she") never a person whose first name says otherwise ("Carl Meadows")."""
     said = question.lower()
-    turns = [[c for c in candidates(turn.question, turn.answer) if _fits(c, said, definite, singular)]
+    turns = [[c for c in candidates(turn.question, turn.answer) if _fits(c, said, definite, singular)
+              and not (gender and c.gender and c.gender != gender)]
              for turn in reversed(history[-1:] if strict else history)]  # fmt: skip
     newest = turns[0]
     answer = short(history[-1].answer)
@@ -329,6 +360,55 @@ def _demonstrative(noun, history: list[Turn], question: str = "") -> str | None:
     if found := _candidate(history, ("PERSON", "ORG", "NORP", "GPE"), strict=True, question=question):
         return f"{_possessive(found.text)} {noun.text}"
     return None
+
+
+def _described(noun, history: list[Turn], question: str = "") -> str | None:
+    """ "the insurer" after "Which Saudi insurer…?" → "National Company for Cooperative Insurance"; "the bridge"
+    → "the Tilden Street Bridge"; "the Ofsted chief" → "David Bell" of "Ofsted chief David Bell": a definite
+    description refers back when an earlier turn named the thing with the same noun: as the noun its question
+    asked for, in the name itself, or as the title before a name. A noun no turn used so ("the offer price",
+    "the end of 2006") is asked as it is."""
+    if noun.pos_ != "NOUN" or any(t.dep_ == "prep" for t in noun.rights):
+        return None
+    head = noun.lower_.rstrip("s")
+    names = {t.lower_ for t in noun.lefts if t.pos_ == "PROPN"}  # "the Gazprom-Rosneft merger" names its thing
+    for turn in reversed(history):
+        answer = short(turn.answer)
+        if names and not names <= set(parse(turn.question.lower() + " " + answer.lower()).text.split()):
+            continue
+        if answer and proper(answer) and asked_noun(turn.question).rstrip("s") == head:
+            return answer
+        for text in (turn.question, answer):
+            doc = parse(text) if text else ()
+            for word in doc:
+                if word.lower_.rstrip("s") != head:
+                    continue
+                after = doc[word.i + 1] if word.i + 1 < len(doc) else None
+                if word.ent_type_ and (after is None or after.ent_iob_ != "I" or after.tag_ == "POS"):
+                    return _entity_of(word)  # "the Tilden Street Bridge", not "the Southeastern Film Critics"
+                if word.dep_ == "compound" and word.head.ent_type_ == "PERSON":
+                    return _entity_of(word.head)  # "Ofsted chief David Bell"
+                if person := next((t for t in word.children if t.dep_ == "appos" and t.ent_type_ == "PERSON"), None):
+                    return _entity_of(person)  # "England coach Andy Robinson", parsed as an apposition
+                named = [t for t in word.children if t.dep_ == "compound" and t.pos_ == "PROPN"]
+                if named and not names:  # "Broadcast magazine", "the Estby plant"
+                    before = doc[named[0].i - 1].lower_ if named[0].i else ""
+                    if before in ("which", "what"):  # "Which Jupiter analyst…?": the answer is the analyst
+                        return answer if proper(answer) else None
+                    return doc[named[0].i - (before == "the") : word.i + 1].text
+    # "the company", "the country", when no turn said that noun: the nearest name of that kind
+    said = " ".join(f"{turn.question} {turn.answer}" for turn in history).lower()
+    kinds = None if re.search(rf"\b{re.escape(head)}", said) else _NOUN_KINDS.get(head)
+    if kinds and kinds != (NUMBER,) and not names and (found := _candidate(history, kinds, question=question)):
+        return found.text
+    return None
+
+
+def _entity_of(token) -> str:
+    """The name ``token`` is part of, with the "the" before it ("the Tilden Street Bridge")."""
+    entity = next(e for e in token.doc.ents if e.start <= token.i < e.end)
+    name = re.sub(r"['’]s$", "", entity.text).strip()
+    return f"the {name}" if entity.start and token.doc[entity.start - 1].lower_ == "the" else name
 
 
 def _attached(chunk):

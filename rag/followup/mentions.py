@@ -47,6 +47,28 @@ class Candidate:
     role: int = OTHER
     plural: bool = False
 
+    @property
+    def gender(self) -> str | None:
+        """ "male"/"female" for a person whose first name says so ("she" is not Carl Meadows), else None."""
+        return given_name(self.text) if {"PERSON", NAMED} & set(self.labels) else None
+
+
+@cache
+def _names():
+    from gender_guesser.detector import Detector  # ~45,000 first names of many countries, with their genders
+
+    return Detector(case_sensitive=False)
+
+
+def given_name(name: str) -> str | None:
+    """ "female" for "Renata Vollmer", "male" for "Naresh Goya": the gender a name's first word usually has, when
+    it is a known first name; None for "Toshiba", "Corran Island" or a first name used for both ("Sasha")."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or not proper(name) or words[0].lower() in ("the", "a", "an"):
+        return None
+    found = _names().get_gender(words[0].strip(".,"))
+    return {"male": "male", "mostly_male": "male", "female": "female", "mostly_female": "female"}.get(found)
+
 
 @lru_cache(maxsize=1)
 def nlp():
@@ -86,9 +108,15 @@ def candidates(question: str, answer: str) -> tuple[Candidate, ...]:
         whole = [e.label_ for e in doc.ents if len(e.text) >= len(answer) - 1 or e.root == doc[:].root]
         phrase, typed = _is_noun_phrase(doc), False
         if len(answer.split()) <= 8 and phrase:  # the short answer is the referent ("Keith Kellogg")
-            numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(e.label_ in NUMERIC_LABELS for e in doc.ents)
-            labels = (NUMBER,) if numeric else tuple(whole) or (PHRASE,)
-            if (kind := _asked_kind(question)) and labels != (NUMBER,) and proper(answer):
+            # a quantity is headed by its number ("up to 10 times", "$8bn"); "Qatargas-2" is a name with one in it
+            numeric = answer[:1] in "$£€" or answer[:1].isdigit() or any(
+                e.label_ in NUMERIC_LABELS and e.root == doc[:].root for e in doc.ents)
+            # a name the tagger does not know ("Qatargas-2") is still a name, not a description
+            named = doc[:].root.pos_ == "PROPN" and proper(answer)
+            labels = (NUMBER,) if numeric else tuple(whole) or ((UNSURE,) if named else (PHRASE,))
+            if not numeric and given_name(answer) and _asked_kind(question) in (None, NAMED):
+                labels, typed = ("PERSON",), True  # "Which state mediator…?" → "Renata Vollmer" (tagged ORG)
+            elif (kind := _asked_kind(question)) and labels != (NUMBER,) and proper(answer):
                 # the question says what its answer is, more surely than a small tagger reading a bare name:
                 # "Who founded Jet Airways?" → "Naresh Goya" is a person (tagged ORG), "In which county…?" → "Surrey"
                 # a place (tagged PERSON); a company's word or an acronym keeps "Who bought Yukos?" a company
@@ -194,7 +222,8 @@ def short(answer: str) -> str:
 
 
 def proper(text: str) -> bool:
-    words = text.split()
+    """A name: "Keith Kellogg", "the Corran County Ferry Authority"."""
+    words = re.sub(r"^the\s+", "", text).split()
     return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
 
 

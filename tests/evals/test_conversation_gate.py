@@ -74,13 +74,16 @@ def test_the_fresh_sets_share_no_article_with_each_other_or_with_the_articles_th
     from evals.conversations import CONVERSATIONS, load_conversations
 
     fresh_dev = load_conversations(CONVERSATIONS.with_name("conversations_fresh_dev.jsonl"))
+    fresh_dev2 = load_conversations(CONVERSATIONS.with_name("conversations_fresh_dev2.jsonl"))
     fresh_held = load_conversations(CONVERSATIONS.with_name("conversations_fresh_heldout.jsonl"))
     old = _articles(load_conversations(CONVERSATIONS)) | _articles(
         load_conversations(CONVERSATIONS.with_name("conversations_dev.jsonl")))
     assert sum(len(c.follow_ups) for c in fresh_held) >= 60 and sum(len(c.follow_ups) for c in fresh_dev) >= 60
-    assert None not in _articles(fresh_dev) | _articles(fresh_held)
+    assert sum(len(c.follow_ups) for c in fresh_dev2) >= 60
+    assert None not in _articles(fresh_dev) | _articles(fresh_dev2) | _articles(fresh_held)
     assert not _articles(fresh_dev) & _articles(fresh_held)
-    assert not (_articles(fresh_dev) | _articles(fresh_held)) & old
+    assert not _articles(fresh_dev2) & (_articles(fresh_held) | _articles(fresh_dev))
+    assert not (_articles(fresh_dev) | _articles(fresh_dev2) | _articles(fresh_held)) & old
 
     def stories(conversations):
         return {a.split("/")[1] for a in _articles(conversations) if a.startswith("time/")}

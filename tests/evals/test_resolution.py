@@ -10,9 +10,10 @@ from rag.followup.resolver import RuleResolver
 
 pytestmark = pytest.mark.slow
 
-# Measured on 2026-12-03 (old eval 0.833, fresh held-out 0.568); a floor a little under each, so a rule change
-# that loses follow-ups on articles nobody wrote rules for fails here, not in a user's conversation.
-FLOORS = {"old eval": 0.80, "fresh held-out": 0.55}
+# Measured on 2026-12-03 (old eval 0.833, fresh dev 0.700, fresh dev2 0.719, fresh held-out 0.579); a floor a
+# little under each, so a rule change that loses follow-ups on articles nobody wrote rules for fails here, not in a
+# user's conversation.
+FLOORS = {"old eval": 0.80, "fresh dev": 0.68, "fresh dev2": 0.69, "fresh held-out": 0.55}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -193,6 +193,72 @@ def test_ellipses_and_demonstratives_keep_the_previous_question_s_shape(question
     assert resolve(question, history).standalone == standalone
 
 
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        # a first name says which person "her" is, whichever was named last
+        ("What is her salary?",
+         [Turn("Who leads the nurses' union?", "Maria Lopez"), Turn("Who speaks for the hospital?", "David Chen")],
+         "What is Maria Lopez's salary?"),
+        # the answer to "Which executive…?" is a person by its first name, so "it" is the airline, not its founder
+        ("How many planes does it fly?",
+         [Turn("Which carrier listed its shares in Mumbai?", "Sky Airways"),
+          Turn("Which executive founded Sky Airways?", "Naresh Goyal")],
+         "How many planes does Sky Airways fly?"),
+        # two persons of different genders: both references resolve, neither to the same person twice
+        ("Which film did he make with her?",
+         [Turn("Who directed Doris Day's last film?", "Howard Morris"),
+          Turn("Who is Doris Day's son?", "Terry Melcher")],
+         "Which film did Terry Melcher make with Doris Day?"),
+        ("Which film did he make with her?", [Turn("Who is Doris Day's son?", "Terry Melcher")],
+         "Which film did Terry Melcher make with her?"),
+        # a name the tagger does not know is still the name just answered, not a description
+        ("Which company will join it?",
+         [Turn("How much is Shell's gas deal with Qatar worth?", "$6bn"),
+          Turn("What is Exxon's Qatar gas scheme called?", "Qatargas-2")],
+         "Which company will join Qatargas-2?"),
+        # a name with its article ("the … Authority") that the question names by its noun is not "it"
+        ("What did the authority pay to replace it?",
+         [Turn("Who chairs the Halden Port Authority?", "Walter Pryce"),
+          Turn("How old did Walter Pryce say the Skua was?", "41")],
+         "What did the authority pay to replace Skua?"),
+    ],
+)  # fmt: skip
+def test_references_agree_with_what_names_say(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "standalone"),
+    [
+        # the noun the earlier question asked for
+        ("How strong was demand for the insurer's shares?",
+         [Turn("Which Saudi insurer floated on the stock market?", "Gulf Mutual Insurance")],
+         "How strong was demand for Gulf Mutual Insurance's shares?"),
+        # the noun a name ends with, or a name qualifies
+        ("When was the bridge built?", [Turn("Who inspected the Marlow Road Bridge?", "Ann Price")],
+         "When was the Marlow Road Bridge built?"),
+        ("Who edits the magazine?", [Turn("Which list did Variety magazine publish?", "the worst films")],
+         "Who edits Variety magazine?"),
+        ("What did the administration say?", [Turn("What did the Bush administration propose?", "a tax cut")],
+         "What did the Bush administration say?"),
+        # a title before a name
+        ("What did the police chief say next?", [Turn("What did police chief Anna Kerr announce?", "a review")],
+         "What did Anna Kerr say next?"),
+        # a kind of organisation or place no turn named by its noun: the nearest name of that kind
+        ("Where is the company based?", [Turn("Which firm bought Polska Steel?", "Arcelor")],
+         "Where is Arcelor based?"),
+        ("Where is the country's capital?",
+         [Turn("Where did the summit take place?", "in Vienna"), Turn("Which state hosted the talks?", "Austria")],
+         "Where is Austria's capital?"),
+        # a noun no turn used for a named thing is no reference
+        ("What was the offer price?", [Turn("How much did the shares rise?", "84%")], "What was the offer price?"),
+    ],
+)  # fmt: skip
+def test_a_definite_description_refers_back_only_to_what_a_turn_named_with_its_noun(question, history, standalone):
+    assert resolve(question, history).standalone == standalone
+
+
 def test_a_short_answer_that_is_no_noun_phrase_is_no_referent():
     history = [
         Turn("How can foreigners currently trade in Gazprom?", "via a small issue of London-listed proxy shares")
