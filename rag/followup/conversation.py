@@ -392,10 +392,13 @@ def _described(noun, history: list[Turn], question: str = "") -> str | None:
                     return _entity_of(person)  # "England coach Andy Robinson", parsed as an apposition
                 named = [t for t in word.children if t.dep_ == "compound" and t.pos_ == "PROPN"]
                 if named and not names:  # "Broadcast magazine", "the Estby plant"
-                    before = doc[named[0].i - 1].lower_ if named[0].i else ""
+                    # the whole name: "the Centre for Economic Policy Research study", not "Research study"
+                    start = min([t.left_edge.i for t in named] + [e.start for e in doc.ents if e.end - 1 in
+                                                                   {t.i for t in named}])  # fmt: skip
+                    before = doc[start - 1].lower_ if start else ""
                     if before in ("which", "what"):  # "Which Jupiter analyst…?": the answer is the analyst
                         return answer if proper(answer) else None
-                    return doc[named[0].i - (before == "the") : word.i + 1].text
+                    return doc[start - (before == "the") : word.i + 1].text
     # "the company", "the country", when no turn said that noun: the nearest name of that kind
     said = " ".join(f"{turn.question} {turn.answer}" for turn in history).lower()
     kinds = None if re.search(rf"\b{re.escape(head)}", said) else _NOUN_KINDS.get(head)

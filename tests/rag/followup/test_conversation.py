@@ -242,6 +242,9 @@ def test_references_agree_with_what_names_say(question, history, standalone):
          "Who edits Variety magazine?"),
         ("What did the administration say?", [Turn("What did the Bush administration propose?", "a tax cut")],
          "What did the Bush administration say?"),
+        ("What is the study's reasoning based on?",
+         [Turn("What did the Centre for Economic Policy Research study find?", "a fall in output")],
+         "What is the Centre for Economic Policy Research study's reasoning based on?"),
         # a title before a name
         ("What did the police chief say next?", [Turn("What did police chief Anna Kerr announce?", "a review")],
          "What did Anna Kerr say next?"),
