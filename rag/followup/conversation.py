@@ -69,6 +69,7 @@ from rag.followup.mentions import (
     given_name,
     has_verb,
     parse,
+    parse_all,
     plural,
     proper,
     short,
@@ -133,6 +134,7 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     """The standalone form of ``question`` given the earlier ``history`` (oldest first)."""
     if not history:
         return Resolution(question, question)
+    parse_all([question, *(text for turn in history for text in (turn.question, short(turn.answer)) if text)])
     resolved: list[Turn] = []  # earlier questions resolved in turn, so a reference chain ("he" → "his") holds
     for turn in history:
         resolved.append(Turn(_resolve_one(turn.question, resolved).standalone, turn.answer, turn.articles))

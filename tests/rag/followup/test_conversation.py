@@ -322,3 +322,20 @@ def test_history_is_checked_with_reasons():
         check_history([{"question": "Who?", "articles": "a"}], 1000)
     with pytest.raises(BadQuestion, match="turn 1: 21 articles; the limit is 20"):
         check_history([{"question": "Who?", "articles": [str(i) for i in range(21)]}], 1000)
+
+
+def test_texts_parsed_together_read_as_each_parsed_alone(monkeypatch):
+    """A follow-up's texts are parsed in one batch (half the time); the batch must not change a single tag."""
+    from rag.followup import mentions
+
+    texts = ["Which Saudi insurer floated on the stock market?", "Gulf Mutual Insurance",
+             "How strong was demand for the insurer's shares?"]  # fmt: skip
+    monkeypatch.setattr(mentions, "_PARSED", mentions.OrderedDict())
+    monkeypatch.setattr(mentions, "PARSED_MAX", 2)
+    docs = mentions.parse_all(texts)
+
+    def read(doc):
+        return [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in doc]
+
+    assert [read(d) for d in docs] == [read(mentions.nlp()(text)) for text in texts]
+    assert list(mentions._PARSED) == texts[1:]  # the least recently used goes first
