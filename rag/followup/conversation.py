@@ -469,10 +469,7 @@ def _ellipsis(question: str, focus: str, previous: str) -> Resolution:
     elif labels and proper(focus) and len(names := [e for e in doc.ents if e.label_ in NAME_LABELS]) == 1:
         target = names[0]  # "…the mayor of Leeds…?" + "What about Bristol?", which the tagger calls a company
     elif not labels and (chunks := [c for c in doc.noun_chunks if c.root.pos_ in ("NOUN", "PROPN")]):
-        # the phrase most like the focus ("the best supporting actor prize" for "the best supporting actress
-        # award"), else the last ("How many allies…in Europe?" + "What about the troops?")
-        said = {w.lower() for w in focus.split()} - {"the", "a", "an"}
-        target = max(chunks, key=lambda c: (len(said & {t.lower_ for t in c}), c.start))
+        target = chunks[-1]  # "How many allies…in Europe?" + "What about the troops?": the last phrase swaps
     else:  # nothing of its kind to swap: ask the previous question about it
         return Resolution(question, f"{previous.rstrip(' ?')}, {focus}?", focus, "ellipsis")
     end = target.end_char

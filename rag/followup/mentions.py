@@ -174,7 +174,7 @@ def plural(span) -> bool:
 
 def has_verb(tokens) -> bool:
     """A clause, or a tagger's run-on name with a verb in it ("Yukos does Group Menatep"), not a name."""
-    return any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in tokens)  # "winning goal"
+    return any(t.pos_ in ("VERB", "AUX") for t in tokens)
 
 
 def _whole_name(entity):
