@@ -376,8 +376,8 @@ def _described(noun, history: list[Turn], question: str = "") -> str | None:
     names = {t.lower_ for t in noun.lefts if t.pos_ == "PROPN"}  # "the Gazprom-Rosneft merger" names its thing
     for turn in reversed(history):
         answer = short(turn.answer)
-        if names and not names <= set(parse(turn.question.lower() + " " + answer.lower()).text.split()):
-            continue
+        if names and not names <= set(re.findall(r"\w+", f"{turn.question} {answer}".lower())):
+            continue  # a turn that does not say the description's own names
         if answer and proper(answer) and asked_noun(turn.question).rstrip("s") == head:
             return answer
         for text in (turn.question, answer):
