@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -38,8 +38,10 @@ from rag.settings import Settings, load_settings, packaged_embedding_model
 from rag.timeframe import (
     LATEST,
     Timeframe,
+    asks_present,
     choose,
     published_day,
+    recaps,
     reports_over_time,
     state_question,
     timeframe,
@@ -188,10 +190,13 @@ class Pipeline:
         if not reports_over_time(passages[: self.settings.reader_depth * 2]):
             frame = Timeframe(frame.as_of)  # one report (or none dated): nothing for time to choose between
         else:  # counts and amounts are what later reports revise most ("4,800 gallons", after 4,200)
+            if not frame.asks and asks_present(text):  # "Who runs the hospital?"
+                frame = replace(frame, end=frame.as_of, want=LATEST)
             frame = replace(frame, stream=True, revise=not frame.asks and wanted(text) == "number")
-        readings = self.read(state_question(text) if frame.story else text, passages, thorough=frame.asks)
+        avoid = recaps if frame.want == LATEST or frame.revise else None  # the present, not a report's recap
+        readings = self.read(state_question(text) if frame.story else text, passages, frame.asks, avoid)
         if frame.revise:
-            readings += self.read_newer(text, passages, readings)
+            readings += self.read_newer(text, passages, readings, avoid)
         rank = {p.chunk_id: i for i, p in enumerate(passages)}
         for p in passages:
             p.scores["retrieval_rank"] = rank[p.chunk_id]
@@ -285,7 +290,8 @@ class Pipeline:
                 if not (normalize_answer(r.text) in seen or seen.add(normalize_answer(r.text)))
             )
 
-    def read_newer(self, question: str, passages: list[Passage], readings: list[ReadSpan]) -> list[ReadSpan]:
+    def read_newer(self, question: str, passages: list[Passage], readings: list[ReadSpan],
+                   avoid: Callable[[str], bool] | None = None) -> list[ReadSpan]:  # fmt: skip
         """The reports published after the one best answering, among the passages a question about time would
         read, that the first reading left unread: a later report may revise a figure ("about 4,800 gallons", after
         4,200), and a question for a count that names no time still wants the newest one."""
@@ -297,17 +303,20 @@ class Pipeline:
         newer = [p for p in passages[: self.settings.reader_depth * 2]
                  if p.chunk_id not in read and p.published and published_day(p.published) > since]  # fmt: skip
         step = self.settings.reader_batch
-        return [r for lo in range(0, len(newer), step) for r in self.reader.read(question, newer[lo : lo + step])]
+        return [r for lo in range(0, len(newer), step)
+                for r in self.reader.read(question, newer[lo : lo + step], avoid)]  # fmt: skip
 
-    def read(self, question: str, passages: list[Passage], thorough: bool = False) -> list[ReadSpan]:
+    def read(self, question: str, passages: list[Passage], thorough: bool = False,
+             avoid: Callable[[str], bool] | None = None) -> list[ReadSpan]:  # fmt: skip
         """The reader over the top ``reader_depth`` passages, ``reader_batch`` at a time, stopping early once a
         span is at least ``reader_confident`` sure: most questions are answered by the first passages, so the
         median question pays for one batch and a hard one for all of them. ``thorough``: read twice as deep and
-        never stop early (a question about time needs every report, not the first confident one)."""
+        never stop early (a question about time needs every report, not the first confident one). ``avoid``: sentences
+        the spans are not taken from (:meth:`Reader.read_pairs`)."""
         depth, step = self.settings.reader_depth * (2 if thorough else 1), self.settings.reader_batch
         readings: list[ReadSpan] = []
         for lo in range(0, min(depth, len(passages)), step):
-            readings += self.reader.read(question, passages[lo : min(lo + step, depth)])
+            readings += self.reader.read(question, passages[lo : min(lo + step, depth)], avoid)
             if not thorough and readings and max(r.answerable for r in readings) >= self.settings.reader_confident:
                 break
         return readings

@@ -16,6 +16,11 @@ ABBREVIATIONS = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "e.g", "i.e", "u.s", "u.k", "u.n",
 }  # fmt: skip
 
+# A news dateline, where the report was filed: "KELLBROOK — ", "PORT ALDIS — ", "WASHINGTON (Reuters) - ".
+_DATELINE = re.compile(
+    r"[A-Z][A-Z'.]+(?:[ -][A-Z][A-Z'.]+)*(?:, [A-Z][A-Za-z.]+)?(?: \([^)]{1,40}\))?\s+(?:—|–|--|-)\s+"
+)
+
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
@@ -57,3 +62,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def dateline_end(text: str) -> int:
+    """Where an article's dateline ends (0 when it has none): the place a report was filed from is not what it
+    reports, and a reader that takes "QUORLEY BEND" for the utility whose customers lost power is wrong."""
+    match = _DATELINE.match(text)
+    return match.end() if match else 0

@@ -31,6 +31,9 @@ _PRESENT_STATE = re.compile(
     r"^\s*(?:who|what|which|where|how \w+(?: \w+)?)\b[^?]*?\b(?:is|are|has|have|does|do|remains?)\b", re.IGNORECASE
 )
 _PAST = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
+# A question whose own verb is in the present with no auxiliary ("Who runs the hospital?", "Which company owns the
+# plant?"): the tagger tells "runs" (a verb) from "rivers" (a noun); asked only over a stream of reports.
+_PRESENT_TAGS = {"VBZ", "VBP"}
 # Words that may start a date: only a question holding one is handed to the (slower) date parser.
 _DATE_HINT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:1[89]|20)\d\d\b|\b\d{1,2}/\d{1,2}\b|"
@@ -41,6 +44,15 @@ _DATE_HINT = re.compile(
 ASKS_STORY = re.compile(
     r"^\s*(?:so,?\s+)?what(?:'s| has| have)? happen|^\s*how (?:has|have|did|does|is) .+? (?:change|develop|evolv|unfold"
     r"|progress)|\bwhat(?:'s| is| has)? (?:the )?latest\b|\bwhat (?:has )?changed\b",
+    re.IGNORECASE,
+)
+# A report's recap of what was said before ("The county had originally targeted an April 15 reopening", "Norvale
+# had said on February 9 that about 12,400 members were affected"): news follow-ups restate the superseded
+# figure beside the new one, and a question about the present must not be answered from the recap.
+_RECAP = re.compile(
+    r"\b(?:originally|initially|previously|formerly|at first|had (?:first |initially |originally |previously )?"
+    r"(?:said|estimated|expected|projected|planned|targeted|reported|announced|predicted|forecast|proposed|"
+    r"scheduled|put|set|counted|been expected|been scheduled|been set))\b",
     re.IGNORECASE,
 )
 _NOT_DATES = {"now", "today", "currently", "present", "may"}  # "may" alone is a verb; "in May 2024" keeps its year
@@ -126,11 +138,26 @@ _CHANGED = re.compile(r"^\s*how (?:has|have|did|does|is) (.+?) (?:changed?|devel
                       re.IGNORECASE)
 
 
+def asks_present(question: str) -> bool:
+    """Whether the question's main verb is a present-tense verb of its own ("Who runs …?", "Who leads …?"), which
+    the auxiliary patterns of :func:`timeframe` do not see: it asks about the current state too."""
+    if _PAST.search(question):
+        return False
+    from rag.followup.mentions import parse
+
+    return any(t.dep_ == "ROOT" and t.tag_ in _PRESENT_TAGS for t in parse(question))
+
+
 def state_question(question: str) -> str:
     """What a "how has X changed?" question asks each report: "What is X?" (each report's value of it, which the
     brief then puts in date order); any other question is read as asked."""
     match = _CHANGED.match(question)
     return f"What is {match.group(1)}?" if match else question
+
+
+def recaps(sentence: str) -> bool:
+    """Whether a report's sentence restates what an earlier report said (see :data:`_RECAP`)."""
+    return bool(_RECAP.search(sentence))
 
 
 def published_day(value) -> date | None:

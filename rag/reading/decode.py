@@ -27,10 +27,13 @@ def best_token_span(
     context: np.ndarray,
     max_tokens: int = MAX_ANSWER_TOKENS,
     segments: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> TokenSpan | None:
     """The highest-scoring span (start <= end < start + max_tokens) whose tokens all lie in ``context`` (a bool
     mask of the passage's tokens, excluding the question, special tokens and padding) and, when ``segments``
-    (one sentence number per token) is given, in one sentence: an answer never runs across a full stop."""
+    (one sentence number per token) is given, in one sentence: an answer never runs across a full stop.
+    ``allowed`` (a bool mask) narrows where the span may be without changing its probability's denominator, which
+    stays the whole context's."""
     positions = np.flatnonzero(context)
     if positions.size == 0:
         return None
@@ -45,6 +48,10 @@ def best_token_span(
     if segments is not None:
         sentence = segments[positions]
         valid &= sentence[:, None] == sentence[None, :]
+    if allowed is not None:
+        valid &= allowed[positions][:, None] & allowed[positions][None, :]
+        if not valid.any():
+            return None
     scores = np.where(valid, scores, -np.inf)
     i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
     log_norm = _logsumexp(starts) + _logsumexp(ends)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,9 +21,10 @@ import numpy as np
 
 from rag.encoders.backends import BACKENDS, OpenVinoRunner, OrtRunner, ensure_export, int8_preset, quantize
 from rag.errors import RagError
+from rag.judging.answer_types import asks_place
 from rag.reading.decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.reading.weights import ADAPTER_FILE, WEIGHTS_FILE
-from rag.sentences import split_sentences
+from rag.sentences import dateline_end, split_sentences
 from rag.types import Passage
 
 READER_BACKENDS = ("onnx", "onnx-int8", "openvino")
@@ -137,13 +139,18 @@ class Reader:
         encoding = self.tokenizer.encode(question, passage)
         return [encoding, *encoding.overflowing]
 
-    def read(self, question: str, passages: list[Passage]) -> list[ReadSpan]:
-        """Each passage's best span (over its windows), in the order of ``passages``."""
-        return [r for r in self.read_pairs([(question, p) for p in passages]) if r is not None]
+    def read(self, question: str, passages: list[Passage],
+             avoid: Callable[[str], bool] | None = None) -> list[ReadSpan]:  # fmt: skip
+        """Each passage's best span (over its windows), in the order of ``passages``; ``avoid``: see
+        :meth:`read_pairs`."""
+        return [r for r in self.read_pairs([(question, p) for p in passages], avoid) if r is not None]
 
-    def read_pairs(self, pairs: list[tuple[str, Passage]]) -> list[ReadSpan | None]:
+    def read_pairs(self, pairs: list[tuple[str, Passage]],
+                   avoid: Callable[[str], bool] | None = None) -> list[ReadSpan | None]:  # fmt: skip
         """The best span of each ``(question, passage)`` pair, all read in one batch (``None`` where the passage
-        holds no span): checking several questions against their passages costs one call of the network."""
+        holds no span): checking several questions against their passages costs one call of the network.
+        ``avoid``: sentences the span is not taken from while the passage has another (a question about the present
+        is not answered from a report's recap of what was said before)."""
         if not pairs:
             return []
         rows: list[tuple[int, Any]] = []
@@ -159,12 +166,21 @@ class Reader:
             feeds["attention_mask"][r, :n] = 1
             feeds["token_type_ids"][r, :n] = window.type_ids
         start, end, answerable = (np.asarray(o) for o in self.runner.run_all(feeds))
-        sentence_starts = [[s for s, _ in split_sentences(p.text)] or [0] for _, p in pairs]
+        sentences = [split_sentences(p.text) or [(0, len(p.text))] for _, p in pairs]
+        avoided = [_avoided(p.text, spans, avoid) for (_, p), spans in zip(pairs, sentences, strict=True)]
+        datelines = [dateline_end(p.text) if p.start == 0 and not asks_place(q) else 0 for q, p in pairs]
         best: dict[int, ReadSpan] = {}
         for r, (index, window) in enumerate(rows):
             context = np.array([s == 1 for s in window.sequence_ids])
-            segments = sentence_of_tokens(window.offsets, context, sentence_starts[index])
-            span = best_token_span(start[r, : len(context)], end[r, : len(context)], context, segments=segments)
+            segments = sentence_of_tokens(window.offsets, context, [s for s, _ in sentences[index]])
+            logits = start[r, : len(context)], end[r, : len(context)]
+            allowed = None
+            if avoided[index] or datelines[index]:
+                after_dateline = np.array([o[0] for o in window.offsets]) >= datelines[index]
+                allowed = ~np.isin(segments, avoided[index]) & after_dateline
+            span = best_token_span(*logits, context, segments=segments, allowed=allowed)
+            if span is None and allowed is not None:
+                span = best_token_span(*logits, context, segments=segments)
             if span is None:
                 continue
             passage = pairs[index][1]
@@ -180,6 +196,14 @@ class Reader:
             ):
                 best[index] = candidate
         return [best.get(i) for i in range(len(pairs))]
+
+
+def _avoided(text: str, sentences: list[tuple[int, int]], avoid: Callable[[str], bool] | None) -> list[int]:
+    """Indices of the sentences ``avoid`` rules out, none when it would rule out all of them."""
+    if avoid is None:
+        return []
+    out = [i for i, (s, e) in enumerate(sentences) if avoid(text[s:e])]
+    return out if len(out) < len(sentences) else []
 
 
 @lru_cache(maxsize=2)

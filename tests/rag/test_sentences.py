@@ -26,3 +26,15 @@ def test_closing_quotes_stay_with_their_sentence():
 
 def test_blank_text_has_no_sentences():
     assert split_sentences("  \n \n") == []
+
+
+def test_a_dateline_is_where_the_report_was_filed():
+    from rag.sentences import dateline_end
+
+    for text, dateline in [("KELLBROOK — About 1,150 nurses", "KELLBROOK — "),
+                           ("PORT ALDIS — The leased ferry", "PORT ALDIS — "),
+                           ("WASHINGTON (Reuters) - The Senate", "WASHINGTON (Reuters) - "),
+                           ("ST. BRENDAN, Ore. — A hospital", "ST. BRENDAN, Ore. — ")]:  # fmt: skip
+        assert text[: dateline_end(text)] == dateline
+    assert dateline_end("A senior aide to President Biden said — in a call — that") == 0
+    assert dateline_end("US growth slowed in the fourth quarter.") == 0

@@ -22,11 +22,24 @@ REPORTS = {
 }  # fmt: skip
 
 
+# A follow-up report recaps what the first said: "had originally targeted" is not the date it reports now
+BRIDGE = {
+    "2025-03-04": "MARROWFIELD — The Tilden Street Bridge will close for repairs, Dunmore County officials said "
+                  "Tuesday. The county expects to reopen the bridge on April 15.",
+    "2025-03-27": "MARROWFIELD — The Tilden Street Bridge over the Harlow River will stay closed until at least July "
+                  "1, Dunmore County officials said Wednesday, after inspections found corrosion in two more steel "
+                  "girders. The county had originally targeted an April 15 reopening.",
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     home, folder = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("reports")
     for day, text in REPORTS.items():
         write_json_article(folder / f"{day}.json", id=f"breach-{day}", title=f"Northgate breach update ({day})",
+                           source="Dunmore Ledger", published=day, text=text)  # fmt: skip
+    for day, text in BRIDGE.items():
+        write_json_article(folder / f"bridge-{day}.json", id=f"bridge-{day}", title=f"Tilden Street Bridge ({day})",
                            source="Dunmore Ledger", published=day, text=text)  # fmt: skip
     write_json_article(folder / "other-story.json", id="harwell-breach", title="Harwell Credit breach",
                        source="Dunmore Ledger", published="2025-03-28",
@@ -81,3 +94,9 @@ def test_an_event_asked_with_no_word_of_time_gets_the_newest_account_of_it(pipel
     assert answer.as_of == date(2025, 3, 20)
     assert {e.published for e in answer.earlier} <= {date(2025, 3, 2), date(2025, 3, 9)} and answer.earlier
     assert all("9,000" not in c.quote for c in answer.citations[:1])
+
+
+def test_a_reports_recap_of_an_earlier_report_is_not_its_answer(pipeline):
+    answer = pipeline.ask("As of April 30, 2025, when was the Tilden Street Bridge expected to reopen?")
+    assert not answer.abstained and "July 1" in answer.short_answer
+    assert answer.citations[0].published == date(2025, 3, 27)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, timeframe
+from rag.timeframe import EARLIEST, LATEST, Timeframe, asks_present, choose, recaps, timeframe
 
 AS_OF = date(2025, 9, 1)
 
@@ -38,3 +38,20 @@ def test_choose_takes_the_newest_up_to_the_end_or_the_earliest():
     assert choose(Timeframe(AS_OF, date(2025, 8, 2), date(2025, 8, 8), LATEST), reports) == "b"  # inside the range
     assert choose(Timeframe(AS_OF, end=date(2025, 7, 1), want=LATEST), reports) is None  # nothing that early
     assert choose(Timeframe(AS_OF), reports) is None  # the question says nothing of time
+
+
+def test_a_present_tense_verb_of_its_own_asks_about_now():
+    """"Who runs …?" has no auxiliary for the patterns to see; the tagger tells the verb from a plural noun."""
+    assert asks_present("Who runs Tarrow Valley Medical Center?")
+    assert asks_present("Which company owns the plant?")
+    assert not asks_present("Who proposed delaying NATO membership?")  # an event, in the past
+    assert not asks_present("Who won the race?")
+    assert not asks_present("Which rivers were flooded in April?")
+
+
+def test_a_reports_recap_of_what_was_said_before_is_recognised():
+    assert recaps("The county had originally targeted an April 15 reopening.")
+    assert recaps("Norvale had said on February 9 that about 12,400 members were affected.")
+    assert recaps("The hospital initially offered a 9 percent raise.")
+    assert not recaps("The bridge will stay closed until at least July 1, officials said Wednesday.")
+    assert not recaps("He had a long career in the county's road department.")  # "had", but no earlier report

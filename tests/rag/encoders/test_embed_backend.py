@@ -75,3 +75,16 @@ def test_onnx_backend_reproduces_torch(settings):
 
     load_exported(onnx_settings.embed_model, "onnx", settings.model_cache, 8, onnx_settings.embed_model_name)
     assert exports[0].stat().st_mtime_ns == stamp  # reused, not exported again
+
+
+@pytest.mark.slow
+def test_bf16_backend_computes_in_f32_where_the_cpu_lacks_bf16(settings):
+    """OpenVINO emulates bf16 on a CPU without AMX / AVX512-BF16, 35x slower than f32: the reranker's default
+    backend must not pay that on such a machine, and must keep bf16 where the CPU has it."""
+    openvino = pytest.importorskip("openvino")
+    from rag.encoders.backends import load_exported
+
+    encoder = load_exported(settings.embed_model, "openvino-bf16", settings.model_cache, 8, settings.embed_model_name)
+    has_bf16 = "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    assert encoder.runner.precision == ("bf16" if has_bf16 else "f32")
+    assert encoder.encode(["Keith Kellogg proposed delaying NATO membership."]).shape == (1, 384)

@@ -46,3 +46,13 @@ def test_a_span_stays_inside_one_sentence():
     span = best_token_span(start, end, context, segments=segments)
     assert segments[span.start_token] == segments[span.end_token]
     assert best_token_span(start, end, context).end_token == 3  # without sentences it would cross the stop
+
+
+def test_allowed_narrows_the_span_but_not_its_probability_denominator():
+    start, end = np.array([0.0, 5.0, 0.0, 4.0]), np.array([0.0, 5.0, 0.0, 4.0])
+    context = np.ones(4, dtype=bool)
+    best = best_token_span(start, end, context)
+    narrowed = best_token_span(start, end, context, allowed=np.array([True, False, True, True]))
+    assert (best.start_token, narrowed.start_token, narrowed.end_token) == (1, 3, 3)
+    assert narrowed.probability < best.probability  # the same denominator: the ruled-out span still weighs
+    assert best_token_span(start, end, context, allowed=np.zeros(4, dtype=bool)) is None

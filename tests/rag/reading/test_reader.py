@@ -85,3 +85,28 @@ def test_answering_never_loads_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-1] == "False", f"torch was imported while answering: {out.stdout}"
+
+
+def test_a_dateline_is_not_an_answer_unless_the_question_asks_where(readers):
+    report = ("QUORLEY BEND — Power has been restored to all Ambrey Valley Electric Cooperative customers who lost "
+              "it in the ice storm, county officials said.")  # fmt: skip
+    reader = readers["openvino"]
+    [who] = reader.read("Which utility's customers lost power in the ice storm?", [passage(report)])
+    assert "QUORLEY" not in who.text and "Ambrey" in who.text
+    [where] = reader.read("In which town was power restored?", [passage(report)])
+    assert where.text == "QUORLEY BEND"  # a question that asks where may be answered by the dateline
+    [later] = reader.read("Which utility's customers lost power?", [passage(report[14:], start=14)])
+    assert later.start >= 14  # a chunk that does not start the article has no dateline to mask
+
+
+def test_avoided_sentences_are_not_read_while_the_passage_has_another(readers):
+    from rag.timeframe import recaps
+
+    report = ("The county had originally targeted an April 15 reopening. The Tilden Street Bridge will stay closed "
+              "until at least July 1, officials said.")  # fmt: skip
+    question = "When was the Tilden Street Bridge expected to reopen?"
+    [plain] = readers["openvino"].read(question, [passage(report)])
+    [avoiding] = readers["openvino"].read(question, [passage(report)], avoid=recaps)
+    assert "July 1" in avoiding.text and avoiding.answerable == plain.answerable
+    [only] = readers["openvino"].read(question, [passage(report.split(". ")[0] + ".")], avoid=recaps)
+    assert "April 15" in only.text  # every sentence a recap: nothing is ruled out
