@@ -87,22 +87,51 @@ def _parser():
     return DateDataParser(languages=["en"])
 
 
-def _dates(question: str, as_of: date) -> list[tuple[str, date, str]]:
-    """``(words, date, period)`` of each date the question names, relative ones resolved against ``as_of``."""
+# News writes months the AP way ("Jan. 22", "Sept. 17"), which the date parser reads as a year; parts of a month
+# ("mid-March", "early August") and seasons ("the spring of 2025") it reads as the month or the year around them.
+_MONTH_DOT = re.compile(r"\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.", re.IGNORECASE)
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_PART = re.compile(rf"\b(early|mid|late)[- ](?:in )?((?:{_MONTHS})[a-z]*)\b", re.IGNORECASE)
+_PARTS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
+_SEASON = re.compile(r"\b(?:the )?(spring|summer|fall|autumn|winter)(?:\s+of)?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "fall": (9, 11), "autumn": (9, 11), "winter": (12, 14)}
+
+
+def _written(question: str) -> str:
+    """The question with AP-style month abbreviations unstopped ("Sept. 17" -> "Sept 17") and "mid-March" spaced."""
+    return re.sub(r"\bmid-(?=[a-z0-9])", "mid ", _MONTH_DOT.sub(r"\1", question), flags=re.IGNORECASE)
+
+
+def _dates(question: str, as_of: date) -> list[tuple[str, date, date, str]]:
+    """``(words, start, end, period)`` of each date or range the question names, relative ones resolved against
+    ``as_of``."""
+    question = _written(question)
+    out = []
+    for match in _SEASON.finditer(question):  # the months of a season (winter runs into the next year)
+        first, last = _SEASONS[match.group(1).lower()]
+        year = int(match.group(2))
+        end_year, end_month = year + (last - 1) // 12, (last - 1) % 12 + 1
+        out.append((match.group(0), date(year, first, 1),
+                    date(end_year, end_month, calendar.monthrange(end_year, end_month)[1]), "season"))  # fmt: skip
+        question = question.replace(match.group(0), " ")
     if not _DATE_HINT.search(question):
-        return []
+        return out
     from dateparser.search import search_dates
 
     settings = {"RELATIVE_BASE": datetime(as_of.year, as_of.month, as_of.day), "PREFER_DATES_FROM": "past",
                 "RETURN_AS_TIMEZONE_AWARE": False}  # fmt: skip
+    parts = {m.group(2).lower()[:3]: _PARTS[m.group(1).lower()] for m in _PART.finditer(question)}
     with _PARSER_LOCK:  # dateparser keeps caches that are not safe to fill from two threads at once
         found = search_dates(question, languages=["en"], settings=settings) or []
-        out = []
         for words, when in found:
             if words.strip().lower() in _NOT_DATES:
                 continue
             period = _parser().get_date_data(words).period or "day"
-            out.append((words, when.date(), period))
+            start, end = _span(when.date(), period)
+            part = parts.get(calendar.month_abbr[start.month].lower()) if period == "month" else None
+            if part:  # "mid-March": the 11th to the 20th
+                start, end = start.replace(day=part[0]), end.replace(day=min(part[1], end.day))
+            out.append((words, start, end, period))
     return out
 
 
@@ -119,9 +148,8 @@ def timeframe(question: str, as_of: date | None = None) -> Timeframe:
     as_of = as_of or date.today()
     found = _dates(question, as_of)
     if found:
-        spans = [_span(day, period) for _, day, period in found]
-        start, end = min(s for s, _ in spans), max(e for _, e in spans)
-        words = ", ".join(w for w, _, _ in found)
+        start, end = min(s for _, s, _, _ in found), max(e for _, _, e, _ in found)
+        words = ", ".join(w for w, *_ in found)
         if re.search(r"\b(?:as of|by|since|until)\b", question, re.IGNORECASE) or all(p == "day" for *_, p in found):
             start = None  # a state at a date: the newest report up to it ("as of March 3", "on August 4")
         return Timeframe(as_of, start, min(end, as_of), LATEST, words)
@@ -190,6 +218,7 @@ def reports_over_time(passages: Sequence) -> bool:
 def without_time_words(question: str, frame: Timeframe) -> str:
     """The question without what it says of time ("first", "currently", "as of March 3"): what is left is what it
     asks about."""
+    question = _PART.sub(r"\2", _written(question))  # "in early August 2025": the part goes with its month
     for words in (frame.said or "").split(", "):
         if words:
             question = question.replace(words, " ")

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rag.timeframe import EARLIEST, LATEST, Timeframe, asks_present, choose, recaps, timeframe
+from rag.timeframe import EARLIEST, LATEST, Timeframe, asks_present, choose, recaps, timeframe, without_time_words
 
 AS_OF = date(2025, 9, 1)
 
@@ -55,3 +55,20 @@ def test_a_reports_recap_of_what_was_said_before_is_recognised():
     assert recaps("The hospital initially offered a 9 percent raise.")
     assert not recaps("The bridge will stay closed until at least July 1, officials said Wednesday.")
     assert not recaps("He had a long career in the county's road department.")  # "had", but no earlier report
+
+
+def test_news_ways_of_writing_dates():
+    """AP-style months ("Jan. 22", "Sept. 17") are days, not the year the parser took them for; parts of a month
+    and seasons are ranges."""
+    jan = timeframe("How many homes were without power on Jan. 22, 2025?", AS_OF)
+    assert (jan.start, jan.end) == (None, date(2025, 1, 22))
+    assert timeframe("What was the plan on Sept. 17, 2024?", AS_OF).end == date(2024, 9, 17)
+    assert timeframe("As of mid-March 2025, what was the estimate?", AS_OF).end == date(2025, 3, 20)
+    early = timeframe("What was the count in early August 2025?", AS_OF)
+    assert (early.start, early.end) == (date(2025, 8, 1), date(2025, 8, 10))
+    spring = timeframe("What was the cost estimate in the spring of 2025?", AS_OF)
+    assert (spring.start, spring.end) == (date(2025, 3, 1), date(2025, 5, 31))
+    winter = timeframe("What was the fare in winter 2023?", AS_OF)
+    assert (winter.start, winter.end) == (date(2023, 12, 1), date(2024, 2, 29))
+    question = "What was the count in early August 2025?"
+    assert without_time_words(question, early).split() == ["What", "was", "the", "count", "in", "?"]
