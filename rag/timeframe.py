@@ -25,10 +25,12 @@ _LATEST = re.compile(
     r"\b(?:now|currently|current|latest|still|today|presently|at present|so far|most recent|newest|anymore)\b",
     re.IGNORECASE,
 )
-# A present-tense question about a state ("Who is the director?", "How many homes are without power?"): the
-# answer may have changed since the first report. Past-tense questions ask about an event and keep no preference.
+# A present-tense question about a state ("Who is the director?", "How many homes are without power?"), or about
+# what is planned ("When will the bridge reopen?", "When is it expected to reopen?"): the answer may have changed
+# since the first report (news moves dates). Past-tense questions ask about an event and keep no preference.
 _PRESENT_STATE = re.compile(
-    r"^\s*(?:who|what|which|where|how \w+(?: \w+)?)\b[^?]*?\b(?:is|are|has|have|does|do|remains?)\b", re.IGNORECASE
+    r"^\s*(?:who|what|which|where|when|how \w+(?: \w+)?)\b[^?]*?\b(?:is|are|has|have|does|do|remains?|will)\b",
+    re.IGNORECASE,
 )
 _PAST = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
 # A question whose own verb is in the present with no auxiliary ("Who runs the hospital?", "Which company owns the

@@ -28,6 +28,9 @@ def test_words_for_now_and_first_and_present_tense_states():
     assert not timeframe("Who proposed delaying NATO membership?", AS_OF).asks  # an event: no preference
     assert not timeframe("What did Carpenter say about Syria?", AS_OF).asks
     assert not timeframe("Who may attend the meeting?", AS_OF).start  # "may" is a verb, not a month
+    assert timeframe("When will the bridge reopen?", AS_OF).want == LATEST  # a plan: news moves dates
+    assert timeframe("When is the library expected to reopen?", AS_OF).want == LATEST
+    assert not timeframe("When was the bridge closed?", AS_OF).asks
 
 
 def test_choose_takes_the_newest_up_to_the_end_or_the_earliest():
