@@ -60,7 +60,7 @@ RETRIEVAL_PRIOR = 0.0  # weight of the fused rank beside answerability; evals.tu
 def same_story(report: Judged) -> bool:
     """Whether a dated report is about what the question names: its article mentions every name, number and quoted
     title of the question (a report of another story that happens to hold an answer-shaped span is not)."""
-    return not report.signals.grounding.missing_of("name", "number", "quoted")
+    return not report.signals.story.missing_of("name", "number", "quoted")
 
 
 def reading_score(reading: ReadSpan, rank: int) -> float:

@@ -24,8 +24,8 @@ def brief(evidence: Evidence) -> Answer | None:
     best: dict[str, tuple] = {}  # article id -> (judged, published), the report's most answerable reading
     for judged in evidence.judged:
         reading, day = judged.reading, published_day(judged.reading.passage.published)
-        grounding = judged.signals.grounding
-        if day is None or reading.answerable < ABOUT or (grounding and grounding.missing_of("name", "quoted")):
+        story = judged.signals.story  # the names, each by its distinctive word: a report of this story
+        if day is None or reading.answerable < ABOUT or story.missing_of("name", "quoted"):
             continue
         current = best.get(reading.passage.article_id)
         if current is None or reading.answerable > current[0].reading.answerable:

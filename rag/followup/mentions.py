@@ -62,6 +62,11 @@ def _names():
     return Detector(case_sensitive=False)
 
 
+def is_first_name(word: str) -> bool:
+    """Whether ``word`` is a known first name, of either gender ("Andy" too)."""
+    return _names().get_gender(word.capitalize()) != "unknown"
+
+
 def given_name(name: str) -> str | None:
     """ "female" for "Renata Vollmer", "male" for "Naresh Goya": the gender a name's first word usually has, when
     it is a known first name; None for "Toshiba", "Corran Island" or a first name used for both ("Sasha")."""

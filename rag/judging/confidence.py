@@ -66,6 +66,7 @@ class Signals:
     span_probability: float = 1.0  # the reader's probability of the span among the passage's spans
     sentence_missing_share: float = 0.0  # rare words of the question missing from the span's own sentence
     span_words: int = 1  # a long span is more often a neighbouring clause than the answer
+    story: Grounding = field(default_factory=Grounding)  # the names checked strictly: is the article about them?
 
     def features(self) -> list[float]:
         p = min(max(self.answerable, 1e-6), 1 - 1e-6)
@@ -178,6 +179,7 @@ class Judge:
         terms = specific_terms(question, self.rarity)
         kind = wanted(question)
         out = []
+        named = [t for t in terms if t.kind != "word"]
         for reading in readings[:limit]:
             agreement = sum(
                 1 for other in readings if other is not reading and other.answerable >= 0.5
@@ -187,6 +189,7 @@ class Judge:
                 reading.answerable, check(terms, self.article(reading.passage)), agreement, fits(kind, reading.text),
                 check(terms, self.passage(reading.passage)).missing_share, reading.span_probability,
                 check(terms, ArticleWords(span_sentence(reading))).missing_share, len(reading.text.split()),
+                check(named, self.article(reading.passage), strict=True),
             )  # fmt: skip
             out.append(Judged(reading, signals, self.calibrator.probability(signals)))
         return sorted(out, key=lambda j: -j.confidence)

@@ -49,6 +49,7 @@ class Term:
     text: str  # as written in the question
     kind: str
     weight: float = 1.0  # rarity of a plain word in the index (idf); names, numbers and quotes count 1
+    key: str = ""  # a name that is not a person's: its rarest word, which an article about it must hold
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def specific_terms(question: str, rarity: Callable[[str], float] | None = None) 
     for (start, end), _ in quoted:
         unquoted = unquoted[:start] + " " * (end - start) + unquoted[end:]
     for name in _names(unquoted):
-        terms.append(Term(name, "name"))
+        terms.append(Term(name, "name", key=_key(name, rarity)))
     for match in NUMBER.finditer(question):
         terms.append(Term(match.group(0), "number"))
     named = {w for t in terms for w in words_of(t.text)}
@@ -101,6 +102,20 @@ def specific_terms(question: str, rarity: Callable[[str], float] | None = None) 
         seen.add(stem)
         terms.append(Term(word, "word", rarity(stem) if rarity else 1.0))
     return terms
+
+
+def _key(name: str, rarity: Callable[[str], float] | None) -> str:
+    """The word that pins down a name of a place or an organisation: its rarest in the index ("Loxbury" of
+    "Loxbury Park", which an article about a state park does not hold). A person's name has none: people are
+    named again by their surname alone, which :meth:`ArticleWords.has` accepts."""
+    words = [w for w in words_of(name) if w not in NOT_NAMES]
+    if rarity is None or len(words) < 2:
+        return ""
+    from rag.followup.mentions import is_first_name
+
+    if is_first_name(words[0]):
+        return ""
+    return max(words, key=lambda w: max((rarity(s) for s in content_stems(w)), default=0.0))
 
 
 def _content_words(question: str) -> list[tuple[str, str]]:
@@ -183,7 +198,9 @@ class ArticleWords:
             out.setdefault(len(w), []).append(w)
         return out
 
-    def has(self, term: Term) -> bool:
+    def has(self, term: Term, strict: bool = False) -> bool:
+        """Whether the article mentions ``term``; ``strict``: a name of a place or an organisation by its rarest
+        word (the story check), not by any of its longer words (the confidence's signal, as it was fitted)."""
         if term.kind == "number":
             digits = term.text.replace(",", "")
             if digits in self.numbers:
@@ -195,6 +212,8 @@ class ArticleWords:
         if term.kind == "quoted":
             return False
         words = [w for w in words_of(term.text) if w not in NOT_NAMES]
+        if term.kind == "name" and term.key and strict:  # a place or an organisation: its distinctive word
+            return self.has_word(term.key)
         if term.kind == "name":
             # a name is there when its last word is (the surname), or any of its longer words for a one-word
             # mention of an organisation ("Federal Reserve" ~ "the Fed" is beyond this; "Gazprom" is not)
@@ -233,9 +252,9 @@ def _within_one_edit(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
-def check(terms: list[Term], article: ArticleWords) -> Grounding:
-    """Which of ``terms`` the article holds."""
-    return Grounding(tuple(terms), tuple(t for t in terms if not article.has(t)))
+def check(terms: list[Term], article: ArticleWords, strict: bool = False) -> Grounding:
+    """Which of ``terms`` the article holds (``strict``: see :meth:`ArticleWords.has`)."""
+    return Grounding(tuple(terms), tuple(t for t in terms if not article.has(t, strict)))
 
 
 IDF_MIN_CHUNKS = 1000  # below this many chunks, rarity is not measurable: count as if the index were this big

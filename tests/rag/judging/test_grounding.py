@@ -80,3 +80,18 @@ def test_missing_share_weighs_words_by_rarity():
                       ArticleWords(ARTICLE))  # fmt: skip
     assert [t.text for t in grounding.missing] == ["resigned"]
     assert grounding.missing_share == pytest.approx(0.75)
+
+
+def test_the_story_check_wants_a_places_distinctive_word_and_a_persons_surname():
+    """Strictly, "Loxbury Park" is not in an article about a state park (its rarest word is missing), while
+    "Keith Kellogg" is in one that says "Kellogg"; the confidence's check stays as it was fitted."""
+    common = {"park": 1.0, "loxburi": 6.0, "loxbury": 6.0}
+    rarity = lambda stem: common.get(stem, 5.0)  # noqa: E731
+    question = "What was the budget of the Loxbury Park library?"
+    [place] = [t for t in specific_terms(question, rarity) if t.kind == "name"]
+    [person] = [t for t in specific_terms("Who is Keith Kellogg?", rarity) if t.kind == "name"]
+    assert place.key == "loxbury" and person.key == ""
+    trail = ArticleWords("The state park closed the trail after a landslide.")
+    assert trail.has(place) and not trail.has(place, strict=True)
+    assert ArticleWords("The Loxbury branch reopens in May.").has(place, strict=True)
+    assert ArticleWords("Kellogg spoke on Monday.").has(person, strict=True)
