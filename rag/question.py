@@ -80,3 +80,12 @@ def normalize_answer(text: str) -> str:
 
 def same_answer(a: str, b: str) -> bool:
     return bool(normalize_answer(a)) and normalize_answer(a) == normalize_answer(b)
+
+
+_PLACE = re.compile(r"^\s*(?:from )?where\b|\b(?:what|which) (?:city|town|place|country|state|county|village|region)\b",
+                    re.I)
+
+
+def asks_place(question: str) -> bool:
+    """Whether the question asks where: only then can a report's dateline be its answer."""
+    return bool(_PLACE.search(question))

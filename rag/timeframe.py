@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -168,14 +168,11 @@ _CHANGED = re.compile(r"^\s*how (?:has|have|did|does|is) (.+?) (?:changed?|devel
                       re.IGNORECASE)
 
 
-def asks_present(question: str) -> bool:
+def asks_present(question: str, root_tag: Callable[[str], str]) -> bool:
     """Whether the question's main verb is a present-tense verb of its own ("Who runs …?", "Who leads …?"), which
-    the auxiliary patterns of :func:`timeframe` do not see: it asks about the current state too."""
-    if _PAST.search(question):
-        return False
-    from rag.followup.mentions import parse
-
-    return any(t.dep_ == "ROOT" and t.tag_ in _PRESENT_TAGS for t in parse(question))
+    the auxiliary patterns of :func:`timeframe` do not see: it asks about the current state too. ``root_tag``: the
+    Penn tag of a text's main verb (a tagger: :func:`rag.followup.mentions.root_tag`)."""
+    return not _PAST.search(question) and root_tag(question) in _PRESENT_TAGS
 
 
 def state_question(question: str) -> str:

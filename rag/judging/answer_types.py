@@ -33,15 +33,6 @@ _WANTS = (
 )
 
 
-_PLACE = re.compile(r"^\s*(?:from )?where\b|\b(?:what|which) (?:city|town|place|country|state|county|village|region)\b",
-                    re.I)
-
-
-def asks_place(question: str) -> bool:
-    """Whether the question asks where: only then can a report's dateline be its answer."""
-    return bool(_PLACE.search(question))
-
-
 def wanted(question: str) -> str | None:
     """What kind of span the question asks for: time, number, name, or None (any)."""
     for pattern, kind in _WANTS:

@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.encoders.backends import BACKENDS, OpenVinoRunner, OrtRunner, ensure_export, int8_preset, quantize
 from rag.errors import RagError
-from rag.judging.answer_types import asks_place
+from rag.question import asks_place
 from rag.reading.decode import best_token_span, sentence_of_tokens, sigmoid
 from rag.reading.weights import ADAPTER_FILE, WEIGHTS_FILE
 from rag.sentences import dateline_end, split_sentences

@@ -53,3 +53,12 @@ def test_no_story_is_in_two_splits():
     for i, a in enumerate(splits):
         for b in splits[i + 1 :]:
             assert not stories[a] & stories[b], (a, b)
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_the_unanswerable_questions_name_their_own_story(split):
+    """Questions about a time2 story that no report of it answers: each names its story and no answer."""
+    path = TIME_QUESTIONS["dev2"].parent / f"time2_unanswerable_{split}.jsonl"
+    questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len(questions) == 30 and all(q["unanswerable"] and not q["answers"] for q in questions)
+    assert {q["story"] for q in questions} == {q["story"] for q in _questions(f"{split}2")}  # the split's stories
