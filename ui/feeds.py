@@ -159,7 +159,7 @@ class FeedPoller:
             if failed:
                 raise RuntimeError(failed[0].get("reason") or "the feed could not be read")
             error, status = None, "not modified" if report.get("not_modified") else "ok"
-            new = int(report.get("articles", 0))
+            new = int(report.get("articles", 0)) - int(report.get("unchanged", 0))  # a feed repeats its old items
         except Exception as exc:  # noqa: BLE001  (a feed's failure is recorded and retried, the server stays up)
             error, status, new = str(exc)[:500], "error", 0
         with self._lock:

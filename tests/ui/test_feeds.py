@@ -156,3 +156,18 @@ def test_rag_feeds_lists_the_configured_and_added_feeds_with_their_last_poll(tmp
     out = capsys.readouterr().out
     assert "http://wire.example/feed.xml  [settings]" in out and "http://other.example/rss  [api]" in out
     assert out.count("2 new articles in 1 polls") == 2
+
+
+def test_a_poll_counts_only_the_items_it_had_not_indexed(tmp_path):
+    """A feed repeats its older items in every response: the index skips them as unchanged, and the feed view's
+    "new articles" is what was added (it counted every item of the changed feed)."""
+    from ui.feeds import FeedPoller
+
+    reports = iter([{"articles": 20}, {"articles": 21, "unchanged": 20}, {"not_modified": 1}])
+    poller = FeedPoller(tmp_path, ["http://wire.example/feed.xml"], 900, lambda urls, private: next(reports), False)
+    [feed] = poller.feeds.values()
+    got = []
+    for _ in range(3):
+        poller.poll(feed)
+        got.append((feed.last_status, feed.new_articles))
+    assert got == [("ok", 20), ("ok", 1), ("not modified", 0)] and feed.total_new == 21
