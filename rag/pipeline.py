@@ -23,7 +23,6 @@ from rag.encoders.embedding import load_embedder
 from rag.errors import IndexMissing, LLMNotConfigured
 from rag.evidence import Evidence, elapsed_ms
 from rag.followup.history import check_history
-from rag.followup.mentions import root_tag
 from rag.followup.resolver import LLMCondenser, Resolver, RuleResolver
 from rag.judging.answer_types import wanted
 from rag.judging.confidence import JUDGED, Judge, Judged, abstention_point, load_calibrator
@@ -39,7 +38,6 @@ from rag.settings import Settings, load_settings, packaged_embedding_model
 from rag.timeframe import (
     LATEST,
     Timeframe,
-    asks_present,
     choose,
     published_day,
     recaps,
@@ -191,8 +189,6 @@ class Pipeline:
         if not reports_over_time(passages[: self.settings.reader_depth * 2]):
             frame = Timeframe(frame.as_of)  # one report (or none dated): nothing for time to choose between
         else:  # counts and amounts are what later reports revise most ("4,800 gallons", after 4,200)
-            if not frame.asks and asks_present(text, root_tag):  # "Who runs the hospital?"
-                frame = replace(frame, end=frame.as_of, want=LATEST)
             frame = replace(frame, stream=True, revise=not frame.asks and wanted(text) == "number")
         avoid = recaps if frame.want == LATEST or frame.revise else None  # the present, not a report's recap
         readings = self.read(state_question(text) if frame.story else text, passages, frame.asks, avoid)

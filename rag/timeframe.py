@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -33,9 +33,6 @@ _PRESENT_STATE = re.compile(
     re.IGNORECASE,
 )
 _PAST = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
-# A question whose own verb is in the present with no auxiliary ("Who runs the hospital?", "Which company owns the
-# plant?"): the tagger tells "runs" (a verb) from "rivers" (a noun); asked only over a stream of reports.
-_PRESENT_TAGS = {"VBZ", "VBP"}
 # Words that may start a date: only a question holding one is handed to the (slower) date parser.
 _DATE_HINT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:1[89]|20)\d\d\b|\b\d{1,2}/\d{1,2}\b|"
@@ -166,13 +163,6 @@ def timeframe(question: str, as_of: date | None = None) -> Timeframe:
 
 _CHANGED = re.compile(r"^\s*how (?:has|have|did|does|is) (.+?) (?:changed?|develop\w*|evolv\w*|progress\w*)\b\W*$",
                       re.IGNORECASE)
-
-
-def asks_present(question: str, root_tag: Callable[[str], str]) -> bool:
-    """Whether the question's main verb is a present-tense verb of its own ("Who runs …?", "Who leads …?"), which
-    the auxiliary patterns of :func:`timeframe` do not see: it asks about the current state too. ``root_tag``: the
-    Penn tag of a text's main verb (a tagger: :func:`rag.followup.mentions.root_tag`)."""
-    return not _PAST.search(question) and root_tag(question) in _PRESENT_TAGS
 
 
 def state_question(question: str) -> str:

@@ -62,11 +62,6 @@ def _names():
     return Detector(case_sensitive=False)
 
 
-def root_tag(text: str) -> str:
-    """The Penn tag of the text's main verb ("VBZ" for "Who runs the hospital?"), "" when it has none."""
-    return next((t.tag_ for t in parse(text) if t.dep_ == "ROOT"), "")
-
-
 def is_first_name(word: str) -> bool:
     """Whether ``word`` is a known first name, of either gender ("Andy" too)."""
     return _names().get_gender(word.capitalize()) != "unknown"

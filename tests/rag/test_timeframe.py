@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rag.timeframe import EARLIEST, LATEST, Timeframe, asks_present, choose, recaps, timeframe, without_time_words
+from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, recaps, timeframe, without_time_words
 
 AS_OF = date(2025, 9, 1)
 
@@ -41,17 +41,6 @@ def test_choose_takes_the_newest_up_to_the_end_or_the_earliest():
     assert choose(Timeframe(AS_OF, date(2025, 8, 2), date(2025, 8, 8), LATEST), reports) == "b"  # inside the range
     assert choose(Timeframe(AS_OF, end=date(2025, 7, 1), want=LATEST), reports) is None  # nothing that early
     assert choose(Timeframe(AS_OF), reports) is None  # the question says nothing of time
-
-
-def test_a_present_tense_verb_of_its_own_asks_about_now():
-    """"Who runs …?" has no auxiliary for the patterns to see; the tagger tells the verb from a plural noun."""
-    from rag.followup.mentions import root_tag
-
-    assert asks_present("Who runs Tarrow Valley Medical Center?", root_tag)
-    assert asks_present("Which company owns the plant?", root_tag)
-    assert not asks_present("Who proposed delaying NATO membership?", root_tag)  # an event, in the past
-    assert not asks_present("Who won the race?", root_tag)
-    assert not asks_present("Which rivers were flooded in April?", root_tag)
 
 
 def test_a_reports_recap_of_what_was_said_before_is_recognised():

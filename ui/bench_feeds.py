@@ -1,7 +1,7 @@
 """What one feed poll costs: an unchanged feed (the common case, every interval) against a feed with one new item
 and against the same unchanged feed from a server that ignores conditional requests, all in one run.
 
-    python -m evals.bench_feeds [--items 20] [--polls 10]
+    python -m ui.bench_feeds [--items 20] [--polls 10]
 
 A real feed server on 127.0.0.1 (RSS with full-text items, an ETag), the service's own poller and indexing
 (``ui.service.Service``, its indexing lock and store) over a temporary home holding the seed article; each poll is
