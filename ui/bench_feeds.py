@@ -27,17 +27,18 @@ SENTENCES = ("The council met on {day} to discuss the harbour works, officials s
 
 
 class Site:
-    """An RSS feed of ``items`` full-text items; ``conditional``: whether it answers If-None-Match with 304."""
+    """An RSS feed served on 127.0.0.1 at ``url`` (``base`` + "/feed.xml"; "/broken.xml" answers 500): its
+    ``items`` (``{base}`` in them is filled in), an ETag, and a 304 for a matching If-None-Match while
+    ``conditional``. Counts requests, full responses and the bytes they carried."""
 
-    def __init__(self, items: int) -> None:
-        self.items = [self.item(n) for n in range(items)]
+    def __init__(self, items: list[str] | None = None) -> None:
+        self.items = list(items or [])
         self.conditional = True
-        self.requests = 0
-        self.bytes = 0
-        handler = self.handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.requests = self.full_responses = self.bytes = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/feed.xml"
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{self.base}/feed.xml"
 
     @staticmethod
     def item(n: int) -> str:
@@ -46,8 +47,9 @@ class Site:
                 f"<content:encoded><![CDATA[<p>{SENTENCES.format(day=f'day {n}')}</p>]]></content:encoded></item>")
 
     def body(self) -> bytes:
+        items = "".join(i.replace("{base}", self.base) for i in self.items)
         return ('<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
-                f"<channel><title>Harbour wire</title>{''.join(self.items)}</channel></rss>").encode()
+                f"<channel><title>Harbour wire</title><link>{self.base}/</link>{items}</channel></rss>").encode()
 
     def handler(self):
         site = self
@@ -58,12 +60,17 @@ class Site:
 
             def do_GET(self) -> None:  # noqa: N802  (http.server's name)
                 site.requests += 1
+                if self.path == "/broken.xml":
+                    self.send_response(500)
+                    self.end_headers()
+                    return
                 body = site.body()
                 etag = f'"{hash(body)}"'
                 if site.conditional and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
                     self.end_headers()
                     return
+                site.full_responses += 1
                 site.bytes += len(body)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag import load_settings, seeds_folder
     from ui.service import Service
 
-    site = Site(args.items)
+    site = Site([Site.item(n) for n in range(args.items)])
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(home=Path(tmp) / "home", feeds=site.url, feed_interval=3600)
         index_paths([seeds_folder()], settings)

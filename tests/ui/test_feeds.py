@@ -4,7 +4,6 @@ nothing, a failing feed is recorded and backed off, and the API adds and removes
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ui.server import running_server
+from ui.bench_feeds import Site
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -22,51 +22,11 @@ ITEM = ("<item><title>Ferry route to Skelby reopens</title><link>{base}/news/fer
         "</p>]]></content:encoded></item>")  # fmt: skip
 
 
-class Feed:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.requests = 0
-        self.full_responses = 0
-
-    def body(self, base: str) -> bytes:
-        items = "".join(i.format(base=base) for i in self.items)
-        return (f'<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
-                f"<channel><title>Harbour wire</title><link>{base}/</link>{items}</channel></rss>").encode()
-
-
 @pytest.fixture
 def feed_site():
-    feed = Feed()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-            feed.requests += 1
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            if self.path == "/broken.xml":
-                self.send_response(500)
-                self.end_headers()
-                return
-            body = feed.body(base)
-            etag = f'"{hash(body)}"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.end_headers()
-                return
-            feed.full_responses += 1
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield feed, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    site = Site()
+    yield site, site.base
+    site.server.shutdown()
 
 
 def ask(base: str, question: str) -> dict:
