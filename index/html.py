@@ -8,12 +8,25 @@ link-only menu lines, fine print). Pages with too little text for it fall back t
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin, urlsplit
+
+
+class _FragmentRejected(logging.Filter):
+    """trafilatura logs an ERROR for every one-block fragment it declines to parse ("parsed tree length: 0"), which
+    is what a feed item's content usually is; :func:`extract_page` reads those as visible text, as intended, so the
+    line would only tell an operator of a failure that did not happen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("parsed tree length")
+
+
+logging.getLogger("trafilatura.utils").addFilter(_FragmentRejected())
 
 
 @dataclass(frozen=True)

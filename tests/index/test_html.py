@@ -230,3 +230,12 @@ def test_unclassed_chrome_lines_dropped():
     assert text.count("Paragraph ") == 6
     for chrome in ("Town news", "Read more", "Pier repairs", "volunteers"):
         assert chrome not in text
+
+
+def test_a_feed_items_one_paragraph_is_read_without_an_error_in_the_log(caplog):
+    """A feed item's content is a fragment: one paragraph is its article, not a parse failure worth an ERROR."""
+    text = "The ferry route reopened on Monday after repairs to the pier, the harbour master said."
+    with caplog.at_level("DEBUG"):
+        page = extract_page(f"<p>{text}</p>", "https://example.org/news/ferry")
+    assert page.text == text
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
