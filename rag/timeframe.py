@@ -45,6 +45,10 @@ ASKS_STORY = re.compile(
     r"|progress)|\bwhat(?:'s| is| has)? (?:the )?latest\b|\bwhat (?:has )?changed\b",
     re.IGNORECASE,
 )
+# "the latest <noun>" names a value ("estimate", "count"); "the latest on / with / news" names the story
+_LATEST_VALUE = re.compile(
+    r"\bwhat(?:'s| is| are)? (?:the )?latest (?!(?:on|with|about|in|from|for|news|word)\b)\w", re.IGNORECASE
+)
 # A report's recap of what was said before ("The county had originally targeted an April 15 reopening", "Norvale
 # had said on February 9 that about 12,400 members were affected"): news follow-ups restate the superseded
 # figure beside the new one, and a question about the present must not be answered from the recap.
@@ -170,6 +174,13 @@ def state_question(question: str) -> str:
     brief then puts in date order); any other question is read as asked."""
     match = _CHANGED.match(question)
     return f"What is {match.group(1)}?" if match else question
+
+
+def names_a_value(question: str) -> bool:
+    """Whether a question told as a brief names the value it follows ("How has the cost changed?", "What is the
+    latest estimate of the damage?"): the newest report's figure then heads the brief. "What happened with …?" and
+    "What's the latest on …?" name none: the story is the answer."""
+    return state_question(question) != question or bool(_LATEST_VALUE.search(question))
 
 
 def recaps(sentence: str) -> bool:

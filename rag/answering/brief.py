@@ -4,6 +4,12 @@ One span cannot say what happened over a week of reports: "4,200 acres" from the
 A brief takes one sentence from each dated report that is about what the question names (its names are in the
 article), in date order, drops a sentence that repeats an earlier one, and ends with the newest state; each
 sentence is cited like any extractive quote. No LLM: the generative mode may write from the same evidence.
+
+A question that names what changed ("How has the cost of the renovation changed?", read as "What is the cost…?";
+"What is the latest estimate of the damage?") gets the newest report's span as its short answer: "$2.52 million".
+"What happened with…?" names nothing: the newest report's best span is then a fragment of whatever that report
+said last ("two emergency exit signs had been wired incorrectly", "ending a five-month search"), and would stand
+over the brief as if it were the answer, so such a brief has no short answer; the brief is the answer.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from rag.answering.extractive import citation, quote_of
 from rag.evidence import Evidence
 from rag.question import content_stems
-from rag.timeframe import published_day
+from rag.timeframe import names_a_value, published_day
 from rag.types import Answer
 
 MAX_SENTENCES = 5
@@ -46,7 +52,7 @@ def brief(evidence: Evidence) -> Answer | None:
     newest = kept[-1][0]
     return Answer(
         question=evidence.asked, standalone_question=evidence.question, answer="\n".join(lines),
-        short_answer=newest.reading.text, abstained=False,
+        short_answer=newest.reading.text if names_a_value(evidence.question) else None, abstained=False,
         confidence=round(max(j.confidence for j, _, _ in kept), 4), citations=citations, as_of=kept[-1][1],
     )  # fmt: skip
 

@@ -84,6 +84,14 @@ def test_what_happened_is_a_dated_brief_ending_with_the_newest_state(pipeline):
     assert days == sorted(days) and days[-1] == date(2025, 3, 20) == answer.as_of
     assert "61,500" in answer.answer.splitlines()[-1]  # it ends with the newest state
     assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+    assert answer.short_answer is None  # the brief is the answer: no fragment of the last report above it
+
+
+def test_how_a_named_value_changed_is_a_brief_headed_by_the_newest_value(pipeline):
+    answer = pipeline.ask("How has the number of customers exposed in the Northgate Savings breach changed?",
+                          as_of=date(2025, 4, 1))  # fmt: skip
+    assert not answer.abstained and len(answer.citations) >= 2
+    assert "61,500" in answer.answer.splitlines()[-1] and "61,500" in answer.short_answer
 
 
 def test_an_event_asked_with_no_word_of_time_gets_the_newest_account_of_it(pipeline):

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, recaps, timeframe, without_time_words
+import pytest
+
+from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, names_a_value, recaps, timeframe, without_time_words
 
 AS_OF = date(2025, 9, 1)
 
@@ -66,3 +68,16 @@ def test_news_ways_of_writing_dates():
     assert (winter.start, winter.end) == (date(2023, 12, 1), date(2024, 2, 29))
     question = "What was the count in early August 2025?"
     assert without_time_words(question, early).split() == ["What", "was", "the", "count", "in", "?"]
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("How has the cost of the renovation changed?", True),  # read as "What is the cost of the renovation?"
+    ("What is the latest estimate of the damage from the ice storm?", True),
+    ("What are the latest figures?", True),
+    ("What happened with the library renovation?", False),
+    ("What's the latest on the Northgate breach?", False),
+    ("What is the latest news about the strike?", False),
+    ("How did the hospital merger unfold?", False),
+])  # fmt: skip
+def test_a_brief_is_headed_by_a_value_only_when_the_question_names_one(question, named):
+    assert names_a_value(question) is named

@@ -353,6 +353,7 @@ def test_dated_answers_show_their_dates_and_a_brief_in_date_order(dated_url, tmp
         days = [d for d in ("2025-03-02", "2025-03-09", "2025-03-20") if any(d in m for m in metas)]
         assert len(days) >= 2 and "2025-03-20" in days
         assert "61,500" in brief.locator(".rag-full").inner_text().splitlines()[-1]
+        assert brief.locator(".rag-short").count() == 0  # the brief is the answer; no fragment heads it
         box = page.locator("#question textarea")
         box.fill("How many customers had their records exposed in the Northgate breach?")
         box.press("Enter")
