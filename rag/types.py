@@ -190,9 +190,14 @@ class Answer(BaseModel):
         return list(dict.fromkeys(c.article_id for c in self.citations))
 
     def history_turn(self) -> dict:
-        """This answer as the next question's history turn: what it searched, its answer, the articles it cited."""
+        """This answer as the next question's history turn: what it searched, its answer, the articles it cited.
+        An extractive answer with no short answer is a dated brief ("What happened with the breach?"): its text is
+        sentences of several reports, whose names would be taken for what "it" means next ("How much did it cost?"
+        read as the library system's cost, not the renovation's); its turn gives no answer, so the story the
+        question named is the referent."""
+        brief = self.mode == "extractive" and not self.abstained and not self.short_answer
         return {
             "question": self.standalone_question or self.question,
-            "answer": self.short_answer or self.answer,
+            "answer": "" if brief else self.short_answer or self.answer,
             "articles": self.cited_articles(),
         }

@@ -7,7 +7,7 @@ import pytest
 
 from index.build import index_paths
 from rag.pipeline import Pipeline
-from rag.settings import Settings
+from rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import SEEDS, write_json_article
 
 pytestmark = pytest.mark.slow
@@ -108,3 +108,19 @@ def test_a_reports_recap_of_an_earlier_report_is_not_its_answer(pipeline):
     answer = pipeline.ask("As of April 30, 2025, when was the Tilden Street Bridge expected to reopen?")
     assert not answer.abstained and "July 1" in answer.short_answer
     assert answer.citations[0].published == date(2025, 3, 27)
+
+
+def test_a_follow_up_to_a_brief_refers_to_the_story_the_question_named(tmp_path):
+    """A brief's sentences name other things (the library system, a contractor): "it" is still the renovation the
+    question named. With the brief's text as the turn's answer, "How much did it cost?" searched the cost of "the
+    Merriwick Public Library"."""
+    story = PROJECT_ROOT / "evals" / "data" / "time2" / "articles" / "loxbury-park-library-renovation"
+    settings = Settings(home=tmp_path / "home")
+    index_paths([SEEDS, story], settings)
+    pipeline = Pipeline(settings)
+    brief = pipeline.ask("What happened with the Loxbury Park library renovation?")
+    assert not brief.abstained and brief.short_answer is None and len(brief.citations) >= 2
+    turn = brief.history_turn()
+    assert turn["answer"] == ""
+    answer = pipeline.ask("How much did it cost?", history=[turn])
+    assert "Loxbury Park" in answer.standalone_question, answer.standalone_question
