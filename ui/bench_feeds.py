@@ -92,7 +92,7 @@ def measure(service, site: Site, feed, polls: int) -> dict:
     return {"polls": polls, "p50 ms": percentile(times, 50), "max ms": round(max(times), 1),
             "requests / poll": round((site.requests - requests) / polls, 2),
             "bytes / poll": round((site.bytes - sent) / polls), "status": feed.last_status,
-            "new articles": feed.total_new}  # fmt: skip
+            "new (last poll)": feed.new_articles, "total new": feed.total_new}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,3 +131,18 @@ def test_a_poll_counts_only_the_items_it_had_not_indexed(tmp_path):
         poller.poll(feed)
         got.append((feed.last_status, feed.new_articles))
     assert got == [("ok", 20), ("ok", 1), ("not modified", 0)] and feed.total_new == 21
+
+
+def test_the_poll_bench_counts_requests_bytes_and_what_each_poll_added(capsys):
+    from ui.bench_feeds import main
+
+    assert main(["--items", "3", "--polls", "2"]) == 0
+    rows = {}
+    for line in capsys.readouterr().out.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 10 and cells[1].isdigit():
+            rows[cells[0]] = cells
+    first, unchanged, new_item = rows["first (3 new items)"], rows["unchanged feed (baseline)"], rows["one new item"]
+    assert (first[4], first[7], first[8]) == ("1.00", "3", "3")  # one request; three added
+    assert (unchanged[4], unchanged[5], unchanged[6], unchanged[7]) == ("1.00", "0", "not modified", "0")
+    assert (new_item[4], new_item[7], new_item[8]) == ("1.00", "1", "5")  # each poll adds its one item; 3 + 2
