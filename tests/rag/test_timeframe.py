@@ -9,17 +9,28 @@ from rag.timeframe import EARLIEST, LATEST, Timeframe, choose, names_a_value, re
 AS_OF = date(2025, 9, 1)
 
 
-def test_explicit_dates_become_ranges_resolved_against_as_of():
-    on_day = timeframe("How contained was the fire on August 4?", AS_OF)
-    assert (on_day.start, on_day.end, on_day.want) == (None, date(2025, 8, 4), LATEST)  # the state on that day
-    month = timeframe("What did the council decide in April 2025?", AS_OF)
-    assert (month.start, month.end) == (date(2025, 4, 1), date(2025, 4, 30))
-    year = timeframe("Who won the election in 2004?", AS_OF)
-    assert (year.start, year.end) == (date(2004, 1, 1), date(2004, 12, 31))
-    last_year = timeframe("What did the mayor promise last year?", AS_OF)
-    assert (last_year.start, last_year.end) == (date(2024, 1, 1), date(2024, 12, 31))
-    as_of = timeframe("How many votes had been counted as of March 3, 2025?", AS_OF)
-    assert (as_of.start, as_of.end) == (None, date(2025, 3, 3))
+@pytest.mark.parametrize(("question", "start", "end"), [
+    ("How contained was the fire on August 4?", None, date(2025, 8, 4)),  # the state on that day
+    ("What did the council decide in April 2025?", date(2025, 4, 1), date(2025, 4, 30)),
+    ("Who won the election in 2004?", date(2004, 1, 1), date(2004, 12, 31)),
+    ("What did the mayor promise last year?", date(2024, 1, 1), date(2024, 12, 31)),
+    ("How many votes had been counted as of March 3, 2025?", None, date(2025, 3, 3)),
+    # the news way of writing dates: AP-style months are days, not the year the parser took them for; parts of a
+    # month and seasons are ranges
+    ("How many homes were without power on Jan. 22, 2025?", None, date(2025, 1, 22)),
+    ("What was the plan on Sept. 17, 2024?", None, date(2024, 9, 17)),
+    ("As of mid-March 2025, what was the estimate?", None, date(2025, 3, 20)),
+    ("What was the count in early August 2025?", date(2025, 8, 1), date(2025, 8, 10)),
+    ("What was the cost estimate in the spring of 2025?", date(2025, 3, 1), date(2025, 5, 31)),
+    ("What was the fare in winter 2023?", date(2023, 12, 1), date(2024, 2, 29)),
+])  # fmt: skip
+def test_dates_in_a_question_become_ranges_resolved_against_as_of(question, start, end):
+    frame = timeframe(question, AS_OF)
+    assert (frame.start, frame.end) == (start, end)
+
+
+def test_a_day_asks_for_the_state_on_that_day():
+    assert timeframe("How contained was the fire on August 4?", AS_OF).want == LATEST
 
 
 def test_words_for_now_and_first_and_present_tense_states():
@@ -53,21 +64,10 @@ def test_a_reports_recap_of_what_was_said_before_is_recognised():
     assert not recaps("He had a long career in the county's road department.")  # "had", but no earlier report
 
 
-def test_news_ways_of_writing_dates():
-    """AP-style months ("Jan. 22", "Sept. 17") are days, not the year the parser took them for; parts of a month
-    and seasons are ranges."""
-    jan = timeframe("How many homes were without power on Jan. 22, 2025?", AS_OF)
-    assert (jan.start, jan.end) == (None, date(2025, 1, 22))
-    assert timeframe("What was the plan on Sept. 17, 2024?", AS_OF).end == date(2024, 9, 17)
-    assert timeframe("As of mid-March 2025, what was the estimate?", AS_OF).end == date(2025, 3, 20)
-    early = timeframe("What was the count in early August 2025?", AS_OF)
-    assert (early.start, early.end) == (date(2025, 8, 1), date(2025, 8, 10))
-    spring = timeframe("What was the cost estimate in the spring of 2025?", AS_OF)
-    assert (spring.start, spring.end) == (date(2025, 3, 1), date(2025, 5, 31))
-    winter = timeframe("What was the fare in winter 2023?", AS_OF)
-    assert (winter.start, winter.end) == (date(2023, 12, 1), date(2024, 2, 29))
+def test_the_words_that_set_a_range_leave_the_question():
     question = "What was the count in early August 2025?"
-    assert without_time_words(question, early).split() == ["What", "was", "the", "count", "in", "?"]
+    assert without_time_words(question, timeframe(question, AS_OF)).split() == ["What", "was", "the", "count", "in",
+                                                                                "?"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("question", "named"), [
