@@ -76,8 +76,7 @@ def right_by_kind(items: Sequence[EvalItem], answers: Sequence[dict]) -> dict[st
     for item in items:
         answer = by_id[item.id]
         short = None if answer["abstained"] else answer["short_answer"]
-        text = "" if answer["abstained"] else m.normalize_answer(answer["answer"] or "")
-        contained = any(m._contains_phrase(text, m.normalize_answer(g)) for g in item.answers) if text else False
+        contained = not answer["abstained"] and m.holds_answer(answer["answer"] or "", item.answers)
         scores = {"f1": m.f1_score(short, item.answers), "answer_containment": float(contained)}
         record = {"kind": item.kind, "gold_answers": item.answers, "short_answer": short, "scores": scores}
         right[item.kind].append(is_right_for_kind(record))

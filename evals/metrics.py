@@ -35,6 +35,13 @@ def _contains_phrase(haystack: str, needle: str) -> bool:
     return bool(needle) and f" {needle} " in f" {haystack} "
 
 
+def holds_answer(text: str, answers: Sequence[str]) -> bool:
+    """A gold answer occurs in ``text``, both SQuAD-normalised, on word boundaries: the containment of a full
+    answer text, a statement or a brief."""
+    normalized = normalize_answer(text)
+    return any(_contains_phrase(normalized, normalize_answer(g)) for g in answers)
+
+
 def exact_match_score(prediction: str | None, gold: Sequence[str]) -> float:
     if not prediction or not gold:
         return 0.0
@@ -142,8 +149,7 @@ def answer_containment(items: Sequence[EvalItem], answers: Sequence[Answer | Non
         elif answer is None or answer.abstained:
             per.append(0.0)
         else:
-            text = normalize_answer(answer.answer)
-            per.append(float(any(_contains_phrase(text, normalize_answer(g)) for g in item.answers)))
+            per.append(float(holds_answer(answer.answer, item.answers)))
     return _aggregate(per)
 
 
@@ -319,7 +325,7 @@ def statement_is_right(item: EvalItem, text: str, main: bool) -> bool | None:
     """Right when the statement holds a gold answer (normalised, on word boundaries); the statement that answers
     the question (the answer's first) is wrong when it holds none or the question has no answer in the articles;
     any other statement without a gold answer is not judged (``None``): it may say something else that is true."""
-    if item.answerable and any(_contains_phrase(normalize_answer(text), normalize_answer(g)) for g in item.answers):
+    if item.answerable and holds_answer(text, item.answers):
         return True
     return False if main else None
 
